@@ -1,0 +1,1 @@
+"""Shared kernel: settings, database plumbing, unit of work, clock and errors."""

@@ -1,0 +1,106 @@
+"""Settings read from ``DEALFLOW_*`` environment variables and validated at start-up.
+
+A bad value stops the process with one line naming the variable, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+PREFIX = "DEALFLOW_"
+DEFAULT_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused in production
+_DATABASE_SCHEMES = ("sqlite", "postgresql")
+_BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "memory")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str = DEFAULT_SECRET
+    broker_url: str | None = None
+    smtp_url: str | None = None
+    production: bool = False
+    scheduler: str = "embedded"
+    timer_interval_seconds: float = 5.0
+    max_upload_bytes: int = 2 * 1024 * 1024
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, instance_path: Path | None = None
+    ) -> Settings:
+        """Build settings from the environment; defaults give the embedded SQLite setup."""
+        env = os.environ if environ is None else environ
+        instance = instance_path or Path.cwd() / "instance"
+
+        def get(name: str) -> str | None:
+            return env.get(PREFIX + name) or None
+
+        production = get("ENV") == "production"
+        settings = cls(
+            database_url=get("DATABASE_URL") or f"sqlite:///{instance / 'dealflow.db'}",
+            secret_key=get("SECRET_KEY") or DEFAULT_SECRET,
+            broker_url=get("BROKER_URL"),
+            smtp_url=get("SMTP_URL"),
+            production=production,
+            scheduler=get("SCHEDULER") or ("celery" if get("BROKER_URL") else "embedded"),
+            timer_interval_seconds=_number(get("TIMER_INTERVAL") or "5", "TIMER_INTERVAL"),
+            max_upload_bytes=int(_number(get("MAX_UPLOAD_BYTES") or "2097152", "MAX_UPLOAD_BYTES")),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Raise :class:`SettingsError` naming the first bad variable."""
+        _check_database_url(self.database_url)
+        if self.broker_url:
+            _check_url(self.broker_url, "BROKER_URL", _BROKER_SCHEMES)
+        if self.smtp_url:
+            _check_url(self.smtp_url, "SMTP_URL", ("smtp", "smtps"))
+        if self.scheduler not in ("embedded", "celery", "off"):
+            raise SettingsError(
+                f"{PREFIX}SCHEDULER must be one of embedded, celery, off (got {self.scheduler!r})"
+            )
+        if self.scheduler == "celery" and not self.broker_url:
+            raise SettingsError(f"{PREFIX}SCHEDULER=celery needs {PREFIX}BROKER_URL")
+        if self.production and self.secret_key == DEFAULT_SECRET:
+            raise SettingsError(f"{PREFIX}SECRET_KEY must be set in production")
+        if self.timer_interval_seconds <= 0:
+            raise SettingsError(f"{PREFIX}TIMER_INTERVAL must be a positive number of seconds")
+
+
+def _number(raw: str, name: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name} must be a number (got {raw!r})") from None
+
+
+def _check_database_url(url: str) -> None:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SettingsError(f"{PREFIX}DATABASE_URL is not a database URL: {url!r}") from None
+    if parsed.get_backend_name() not in _DATABASE_SCHEMES:
+        raise SettingsError(
+            f"{PREFIX}DATABASE_URL must use sqlite or postgresql (got {parsed.drivername!r})"
+        )
+
+
+def _check_url(url: str, name: str, schemes: tuple[str, ...]) -> None:
+    scheme = urlsplit(url).scheme
+    if scheme not in schemes:
+        raise SettingsError(
+            f"{PREFIX}{name} must start with one of {', '.join(s + '://' for s in schemes)}"
+            f" (got {url!r})"
+        )

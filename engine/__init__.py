@@ -1,0 +1,51 @@
+"""BPMN runtime over SpiffWorkflow: deploy versions, run instances, project tasks and timers.
+
+Knows nothing of CRM objects; ``workflows`` plugs in through :class:`ServiceRegistry`
+and a business-column resolver.
+"""
+
+from .api import ProcessEngine
+from .errors import (
+    DeployError,
+    FormInvalid,
+    InstanceBusy,
+    NoMatchingWait,
+    Problem,
+    ProcessStepFailed,
+    TaskAlreadyCompleted,
+    TaskAssignedToOther,
+)
+from .forms import FormField
+from .models import EngineTimer, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
+from .projection import BusinessColumns, business_from_data
+from .queries import TaskFilter, catalogue, instance_view, list_tasks
+from .services import ServiceCall, ServiceRegistry
+from .timers import SweepReport, fire_due_timers
+
+__all__ = [
+    "BusinessColumns",
+    "DeployError",
+    "EngineTimer",
+    "FormField",
+    "FormInvalid",
+    "HistoryEvent",
+    "HumanTask",
+    "InstanceBusy",
+    "NoMatchingWait",
+    "Problem",
+    "ProcessDefinition",
+    "ProcessEngine",
+    "ProcessInstance",
+    "ProcessStepFailed",
+    "ServiceCall",
+    "ServiceRegistry",
+    "SweepReport",
+    "TaskAlreadyCompleted",
+    "TaskAssignedToOther",
+    "TaskFilter",
+    "business_from_data",
+    "catalogue",
+    "fire_due_timers",
+    "instance_view",
+    "list_tasks",
+]

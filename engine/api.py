@@ -1,0 +1,285 @@
+"""The engine's public face: deploy, start, complete, claim, message, cancel, fire timers.
+
+Every method works inside the caller's transaction (a ``Session``) and never commits:
+the use case that calls it decides when its whole unit of work is durable. An instance
+is locked (``SELECT ... FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite)
+before it is advanced, and its version column catches any writer that slipped past.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.clock import Clock, SystemClock
+
+from . import deployment
+from .clock import use_clock
+from .errors import (
+    FormInvalid,
+    InstanceBusy,
+    InstanceNotFound,
+    InstanceNotRunning,
+    NoMatchingWait,
+    Problem,
+    ProcessStepFailed,
+    TaskAlreadyCompleted,
+    TaskAssignedToOther,
+    TaskNotFound,
+)
+from .forms import FormField, validate_submission
+from .models import EngineTimer, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
+from .projection import BusinessResolver, Projector, business_from_data
+from .serializer import SERIALIZER_VERSION, StateSerializer
+from .services import ServiceCall, ServiceRegistry
+from .specs import SpecCache
+from .stepping import (
+    DealflowScriptEngine,
+    StepLog,
+    advance,
+    complete_user_task,
+    deliver_message,
+    new_workflow,
+    waiting_timers,
+)
+
+MAX_CATCH_UP_CYCLES = 100
+
+
+class ProcessEngine:
+    def __init__(self, clock: Clock | None = None, services: ServiceRegistry | None = None,
+                 functions: Mapping[str, Callable[..., Any]] | None = None,
+                 business: BusinessResolver = business_from_data) -> None:
+        self.clock = clock or SystemClock()
+        use_clock(self.clock)
+        self.services = services or ServiceRegistry()
+        self.functions = dict(functions or {})
+        self.business = business
+        self.specs = SpecCache()
+        self.serializer = StateSerializer()
+
+    # -- definitions -------------------------------------------------------------------
+
+    def check(self, files: deployment.Files) -> list[Problem]:
+        return deployment.check(files, set(self.services), set(self.functions))[1]
+
+    def deploy(self, session: Session, files: deployment.Files, deployed_by: str | None = None,
+               note: str = "") -> list[ProcessDefinition]:
+        return deployment.deploy(session, files, set(self.services), set(self.functions),
+                                 self.clock.now(), deployed_by, note)
+
+    # -- instances ---------------------------------------------------------------------
+
+    def start(self, session: Session, key: str, business_key: str | None = None,
+              data: Mapping[str, Any] | None = None, user: str | None = None) -> ProcessInstance:
+        """Start the latest version of ``key``; runs until it waits for people or time."""
+        definition = deployment.require_latest(session, key)
+        now = self.clock.now()
+        instance = ProcessInstance(
+            definition_id=definition.id, process_key=key, business_key=business_key,
+            status="running", state="{}", serializer_version=SERIALIZER_VERSION,
+            started_by=user, started_at=now, updated_at=now,
+        )
+        session.add(instance)
+        session.flush()
+        loaded = self.specs.get(definition)
+        workflow = new_workflow(loaded, self._script_engine(session, instance), data or {})
+        projector = self._projector(session, instance)
+        projector.history("instance_started", actor=user)
+        log = StepLog()
+        advance(workflow, log)
+        self._save(instance, workflow, log, user, projector)
+        return instance
+
+    def complete(self, session: Session, task_id: str, data: Mapping[str, Any],
+                 user: str | None) -> ProcessInstance:
+        """Complete a user task as ``user`` with form ``data``; the form's rules apply."""
+        instance, row = self._lock_task(session, task_id)
+        if row.assignee and user and row.assignee != user:
+            raise TaskAssignedToOther(f"This task is assigned to {row.assignee}")
+        workflow = self._load(session, instance)
+        task = workflow.get_task_from_id(UUID(task_id))
+        if task is None or task.state != TaskState.READY:
+            raise TaskAlreadyCompleted("This task is no longer open")
+        values = self._form_values(task, data)
+        log = StepLog()
+        complete_user_task(workflow, task, values, log)
+        projector = self._projector(session, instance)
+        self._save(instance, workflow, log, user, projector, {task_id: {"data": _jsonable(values)}})
+        return instance
+
+    def task_form(self, session: Session, task_id: str) -> list[FormField]:
+        """The task's form definition, read from the cached spec, not the instance."""
+        row = self._task_row(session, task_id)
+        definition = session.get(ProcessDefinition, row.definition_id)
+        assert definition is not None
+        loaded = self.specs.get(definition)
+        for spec in [loaded.spec, *loaded.subprocess_specs.values()]:
+            for task_spec in spec.task_specs.values():
+                if getattr(task_spec, "bpmn_id", None) == row.bpmn_id:
+                    return list(task_spec.extensions.get("form", []))
+        return []
+
+    def claim(self, session: Session, task_id: str, user: str) -> None:
+        claimed = session.execute(
+            update(HumanTask).where(HumanTask.id == task_id, HumanTask.assignee.is_(None))
+            .values(assignee=user)
+        )
+        row = self._task_row(session, task_id, refresh=True)
+        if claimed.rowcount == 0 and row.assignee != user:
+            raise TaskAssignedToOther(f"This task was already claimed by {row.assignee}")
+        if claimed.rowcount:
+            self._task_history(session, row, "task_claimed", user)
+
+    def unclaim(self, session: Session, task_id: str, user: str) -> None:
+        row = self._task_row(session, task_id, refresh=True)
+        if row.assignee != user:
+            raise TaskAssignedToOther("Only the person who claimed a task can give it back")
+        row.assignee = None
+        self._task_history(session, row, "task_unclaimed", user)
+
+    def assign(self, session: Session, task_id: str, assignee: str | None, actor: str) -> None:
+        row = self._task_row(session, task_id, refresh=True)
+        previous, row.assignee = row.assignee, assignee
+        self._task_history(session, row, "task_assigned", actor, {"from": previous, "to": assignee})
+
+    def send_message(self, session: Session, name: str, business_key: str,
+                     payload: Mapping[str, Any] | None = None, user: str | None = None) -> int:
+        """Deliver a message to every running instance of ``business_key`` waiting for it."""
+        ids = session.scalars(select(ProcessInstance.id).where(
+            ProcessInstance.business_key == business_key, ProcessInstance.status == "running"
+        ).order_by(ProcessInstance.id)).all()
+        caught = 0
+        for instance_id in ids:
+            instance = self._lock(session, instance_id)
+            workflow = self._load(session, instance)
+            log = StepLog()
+            if deliver_message(workflow, name, payload or {}, log):
+                projector = self._projector(session, instance)
+                self._save(instance, workflow, log, user, projector)
+                caught += 1
+        if not caught:
+            raise NoMatchingWait(f"No running process for {business_key} is waiting for '{name}'")
+        return caught
+
+    def cancel(self, session: Session, instance_id: int, user: str | None, reason: str = "") -> None:
+        instance = self._lock(session, instance_id)
+        if instance.status != "running":
+            raise InstanceNotRunning(f"Process {instance_id} is already {instance.status}")
+        workflow = self._load(session, instance)
+        workflow.cancel()
+        instance.status, instance.ended_at = "cancelled", self.clock.now()
+        projector = self._projector(session, instance)
+        projector.history("instance_cancelled", actor=user, details={"reason": reason} if reason else None)
+        self._save(instance, workflow, StepLog(), user, projector)
+
+    def fire_timers(self, session: Session, instance_id: int) -> bool:
+        """Advance one instance whose timer is due; False if it is no longer running."""
+        instance = self._lock(session, instance_id)
+        if instance.status != "running":
+            session.execute(delete(EngineTimer).where(EngineTimer.instance_id == instance_id))
+            return False
+        workflow = self._load(session, instance)
+        log = StepLog()
+        now = self.clock.now()
+        for _ in range(MAX_CATCH_UP_CYCLES):  # a cycle timer fires one overdue cycle per refresh
+            advance(workflow, log)
+            if not any(due <= now for _, due in waiting_timers(workflow)):
+                break
+        self._save(instance, workflow, log, None, self._projector(session, instance))
+        return True
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _lock(self, session: Session, instance_id: int) -> ProcessInstance:
+        stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(of=ProcessInstance)
+        try:
+            instance = session.scalars(stmt.execution_options(populate_existing=True)).first()
+        except OperationalError as exc:
+            raise InstanceBusy("This process is busy with another change; please try again") from exc
+        if instance is None:
+            raise InstanceNotFound(f"Process {instance_id} does not exist")
+        return instance
+
+    def _lock_task(self, session: Session, task_id: str) -> tuple[ProcessInstance, HumanTask]:
+        instance = self._lock(session, self._task_row(session, task_id).instance_id)
+        return instance, self._task_row(session, task_id, refresh=True)
+
+    def _task_row(self, session: Session, task_id: str, refresh: bool = False) -> HumanTask:
+        row = session.get(HumanTask, task_id, populate_existing=refresh)
+        if row is not None:
+            return row
+        done = session.scalars(select(HistoryEvent).where(
+            HistoryEvent.task_guid == task_id, HistoryEvent.event == "task_completed")).first()
+        if done is not None:
+            by = f" by {done.actor}" if done.actor else ""
+            raise TaskAlreadyCompleted(f"This task was already completed{by}")
+        raise TaskNotFound("This task does not exist or is no longer open")
+
+    def _load(self, session: Session, instance: ProcessInstance) -> BpmnWorkflow:
+        definition = instance.definition
+        loaded = self.specs.get(definition)
+        workflow = self.serializer.loads(instance.state, loaded)
+        workflow.script_engine = self._script_engine(session, instance)
+        return workflow
+
+    def _save(self, instance: ProcessInstance, workflow: BpmnWorkflow, log: StepLog,
+              actor: str | None, projector: Projector,
+              details: Mapping[str, dict[str, Any]] | None = None) -> None:
+        instance.state = self.serializer.dumps(workflow)
+        instance.serializer_version = SERIALIZER_VERSION
+        instance.updated_at = projector.now
+        projector.project(workflow, log, actor, details or {})
+        try:
+            projector.session.flush()
+        except StaleDataError as exc:
+            raise InstanceBusy("This process was changed by someone else; please reload") from exc
+
+    def _projector(self, session: Session, instance: ProcessInstance) -> Projector:
+        engine = self._script_engine(session, instance)
+        return Projector(session, instance, self.clock.now(), self.business,
+                         lambda task, expr: engine.evaluate(task, expr))
+
+    def _script_engine(self, session: Session, instance: ProcessInstance) -> DealflowScriptEngine:
+        def invoke(task: Task, name: str, params: dict[str, Any]) -> Any:
+            if name not in self.services:
+                raise ProcessStepFailed(f"service '{name}' is not registered", task.task_spec.bpmn_id)
+            return self.services.get(name)(ServiceCall(
+                session=session, instance_id=instance.id, business_key=instance.business_key,
+                task_id=str(task.id), element_id=task.task_spec.bpmn_id, params=params,
+                data=task.data))
+
+        return DealflowScriptEngine(self.functions, invoke)
+
+    def _form_values(self, task: Task, data: Mapping[str, Any]) -> dict[str, Any]:
+        form = task.task_spec.extensions.get("form") or []
+        if not form:
+            return dict(data)
+        values, errors = validate_submission(form, data)
+        if errors:
+            raise FormInvalid(errors)
+        return values
+
+    def _task_history(self, session: Session, row: HumanTask, event: str, actor: str,
+                      details: dict[str, Any] | None = None) -> None:
+        session.add(HistoryEvent(
+            instance_id=row.instance_id, process_key=row.process_key, business_key=row.business_key,
+            event=event, task_guid=row.id, bpmn_id=row.bpmn_id, name=row.name, actor=actor,
+            at=self.clock.now(), details=details))
+
+
+def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v)
+            for k, v in values.items()}
+

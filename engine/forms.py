@@ -1,0 +1,173 @@
+"""Camunda 7 generated task forms: parsed from ``camunda:formData``, enforced on submit.
+
+The form lives in the diagram, so a designer changes what a stage asks for without
+code. Submissions are checked here, server side, whatever client sent them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from lxml import etree
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+FIELD_TYPES = ("string", "textarea", "long", "decimal", "money", "boolean", "date", "enum")
+_NUMERIC = ("long", "decimal", "money")
+_TRUE = {"true", "on", "1", "yes"}
+_FALSE = {"false", "off", "0", "no", ""}
+
+
+@dataclass(frozen=True)
+class FormField:
+    id: str
+    label: str
+    type: str = "string"
+    default: str | None = None
+    required: bool = False
+    readonly: bool = False
+    min: str | None = None
+    max: str | None = None
+    minlength: int | None = None
+    maxlength: int | None = None
+    options: tuple[tuple[str, str], ...] = ()
+    properties: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def help(self) -> str | None:
+        return self.properties.get("help") or self.properties.get("description")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "options": [list(o) for o in self.options], "help": self.help}
+
+
+def _c(tag: str) -> str:
+    return f"{{{CAMUNDA_NS}}}{tag}"
+
+
+def parse_form_data(node: etree._Element) -> list[FormField]:
+    """Read the ``camunda:formField`` children of a ``camunda:formData`` element."""
+    return [_parse_field(f) for f in node.iter(_c("formField"))]
+
+
+def _parse_field(node: etree._Element) -> FormField:
+    constraints = {
+        c.get("name"): c.get("config") for c in node.iter(_c("constraint")) if c.get("name")
+    }
+    properties = {p.get("id"): p.get("value", "") for p in node.iter(_c("property")) if p.get("id")}
+    options = tuple((v.get("id", ""), v.get("name") or v.get("id", "")) for v in node.iter(_c("value")))
+    return FormField(
+        id=node.get("id", ""),
+        label=node.get("label") or node.get("id", ""),
+        type=node.get("type") or "string",
+        default=node.get("defaultValue"),
+        required="required" in constraints,
+        readonly="readonly" in constraints,
+        min=constraints.get("min"),
+        max=constraints.get("max"),
+        minlength=_int_or_none(constraints.get("minlength")),
+        maxlength=_int_or_none(constraints.get("maxlength")),
+        options=options,
+        properties=properties,
+    )
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def field_problems(form: list[FormField]) -> list[str]:
+    """Deploy-time check of a form definition; each message names the field."""
+    problems = []
+    for f in form:
+        if not f.id.isidentifier() or f.id.startswith("_"):
+            problems.append(f"form field id {f.id!r} must be a name (letters, digits, underscore)")
+        if f.type not in FIELD_TYPES:
+            problems.append(f"form field '{f.id}' has unknown type {f.type!r}")
+        if f.type == "enum" and not f.options:
+            problems.append(f"form field '{f.id}' is an enum without values")
+    return problems
+
+
+def validate_submission(
+    form: list[FormField], submitted: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Coerce and check ``submitted`` against ``form``.
+
+    Returns the cleaned values and a field-id -> message map of errors. Read-only
+    fields keep their current value; fields the form does not declare are refused,
+    so a crafted request cannot set process variables the designer never exposed.
+    """
+    known = {f.id for f in form}
+    errors = {key: "is not a field of this form" for key in submitted if key not in known}
+    clean: dict[str, Any] = {}
+    for f in form:
+        if f.readonly:
+            continue
+        raw = submitted.get(f.id)
+        if f.type == "boolean":
+            value, error = _to_bool(raw)
+        elif raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            value, error = None, ("is required" if f.required else None)
+        else:
+            value, error = _coerce(f, raw)
+        if error:
+            errors[f.id] = error
+        else:
+            clean[f.id] = value
+    return clean, errors
+
+
+def _to_bool(raw: Any) -> tuple[bool | None, str | None]:
+    if isinstance(raw, bool) or raw is None:
+        return bool(raw), None
+    text = str(raw).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE, None
+    return None, "must be yes or no"
+
+
+def _coerce(f: FormField, raw: Any) -> tuple[Any, str | None]:
+    if f.type in _NUMERIC:
+        return _coerce_number(f, raw)
+    if f.type == "date":
+        try:
+            return (raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())), None
+        except ValueError:
+            return None, "must be a date (YYYY-MM-DD)"
+    text = str(raw).strip() if f.type != "textarea" else str(raw)
+    if f.type == "enum" and text not in {o[0] for o in f.options}:
+        return None, "is not one of the allowed values"
+    if f.minlength is not None and len(text) < f.minlength:
+        return None, f"must be at least {f.minlength} characters"
+    if f.maxlength is not None and len(text) > f.maxlength:
+        return None, f"must be at most {f.maxlength} characters"
+    return text, None
+
+
+def _coerce_number(f: FormField, raw: Any) -> tuple[Any, str | None]:
+    if isinstance(raw, bool):
+        return None, "must be a number"
+    try:
+        number = Decimal(str(raw).strip().replace(",", ""))
+    except InvalidOperation:
+        return None, "must be a number"
+    if not number.is_finite():
+        return None, "must be a number"
+    if f.type == "long":
+        if number != number.to_integral_value():
+            return None, "must be a whole number"
+        number = Decimal(int(number))
+    if f.min is not None and number < Decimal(f.min):
+        return None, f"must be at least {f.min}"
+    if f.max is not None and number > Decimal(f.max):
+        return None, f"must be at most {f.max}"
+    if f.type == "long":
+        return int(number), None
+    return (number.quantize(Decimal("0.01")) if f.type == "money" else number), None

@@ -1,0 +1,192 @@
+"""Write the query-side tables from a workflow, in the transaction that changed it.
+
+Work is proportional to what changed: the instance's open tasks and timers are
+compared with the rows already there, so a step that creates one task writes one row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.task import Task
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from .models import EngineTimer, HistoryEvent, HumanTask, ProcessInstance, TaskCandidate
+from .parsing import is_wrapped, unwrap_expression
+from .stepping import StepLog, ready_user_tasks, waiting_timers
+
+
+@dataclass(frozen=True)
+class BusinessColumns:
+    """The business object a task is about, as the inbox shows and filters it."""
+
+    object_type: str | None = None
+    object_id: str | None = None
+    title: str | None = None
+    amount: Decimal | None = None
+    owner: str | None = None
+    region: str | None = None
+
+
+BusinessResolver = Callable[[str | None, Mapping[str, Any]], BusinessColumns]
+
+
+def business_from_data(business_key: str | None, data: Mapping[str, Any]) -> BusinessColumns:
+    """Default resolver: ``type:id`` business keys and well-known data keys."""
+    object_type, _, object_id = (business_key or "").partition(":")
+    return BusinessColumns(
+        object_type=object_type or None,
+        object_id=object_id or None,
+        title=_text(data.get("title"), 300),
+        amount=_decimal(data.get("amount")),
+        owner=_text(data.get("owner"), 100),
+        region=_text(data.get("region"), 100),
+    )
+
+
+class Projector:
+    def __init__(self, session: Session, instance: ProcessInstance, now: datetime,
+                 business: BusinessResolver, evaluate: Callable[[Task, str], Any]) -> None:
+        self.session = session
+        self.instance = instance
+        self.now = now
+        self.business = business
+        self.evaluate = evaluate
+
+    def project(self, workflow: BpmnWorkflow, log: StepLog, actor: str | None,
+                details: Mapping[str, dict[str, Any]]) -> None:
+        """Record what ``log`` saw happen, then bring open tasks and timers up to date."""
+        for task in log.completed:
+            self.history(_completion_event(task), task, actor if task.task_spec.manual else None,
+                         details.get(str(task.id)))
+        self._tasks(workflow)
+        self._timers(workflow)
+        if workflow.is_completed() and self.instance.status == "running":
+            self.instance.status = "completed"
+            self.instance.ended_at = self.now
+            self.history("instance_completed")
+
+    def history(self, event: str, task: Task | None = None, actor: str | None = None,
+                details: dict[str, Any] | None = None) -> None:
+        spec = task.task_spec if task is not None else None
+        self.session.add(HistoryEvent(
+            instance_id=self.instance.id, process_key=self.instance.process_key,
+            business_key=self.instance.business_key, event=event, actor=actor, at=self.now,
+            task_guid=str(task.id) if task is not None else None,
+            bpmn_id=getattr(spec, "bpmn_id", None), name=getattr(spec, "bpmn_name", None),
+            details=details,
+        ))
+
+    def _tasks(self, workflow: BpmnWorkflow) -> None:
+        ready = {str(t.id): t for t in ready_user_tasks(workflow)}
+        rows = {r.id: r for r in self.session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == self.instance.id))}
+        for guid in rows.keys() - ready.keys():
+            self.session.delete(rows[guid])
+        for guid, task in ready.items():
+            columns = self.business(self.instance.business_key, task.data)
+            if guid in rows:
+                _set_business(rows[guid], columns)
+            else:
+                self._new_task(task, columns)
+
+    def _new_task(self, task: Task, columns: BusinessColumns) -> None:
+        spec = task.task_spec
+        ext = spec.extensions or {}
+        props = ext.get("properties", {})
+        row = HumanTask(
+            id=str(task.id), instance_id=self.instance.id,
+            definition_id=self.instance.definition_id, process_key=self.instance.process_key,
+            bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id, lane=spec.lane,
+            assignee=self._value(task, ext.get("assignee")), form_key=ext.get("formKey"),
+            created_at=self.now, due_at=self._moment(task, ext.get("dueDate")),
+            follow_up_at=self._moment(task, ext.get("followUpDate")),
+            business_key=self.instance.business_key, stage=props.get("stage"),
+        )
+        _set_business(row, columns)
+        groups = ext.get("candidateGroups") or ([role_name(spec.lane)] if spec.lane else [])
+        row.candidates = [TaskCandidate(kind="group", name=g) for g in dict.fromkeys(groups)]
+        row.candidates += [TaskCandidate(kind="user", name=u)
+                           for u in dict.fromkeys(ext.get("candidateUsers", []))]
+        self.session.add(row)
+        self.history("task_created", task)
+        if props.get("stage"):
+            self.history("stage_entered", task, details={
+                "stage": props["stage"], "probability": props.get("probability")})
+
+    def _timers(self, workflow: BpmnWorkflow) -> None:
+        wanted = {str(task.id): (task, due) for task, due in waiting_timers(workflow)}
+        rows = {r.task_guid: r for r in self.session.scalars(
+            select(EngineTimer).where(EngineTimer.instance_id == self.instance.id))}
+        stale = [r.id for guid, r in rows.items() if guid not in wanted or r.due_at != wanted[guid][1]]
+        if stale:
+            self.session.execute(delete(EngineTimer).where(EngineTimer.id.in_(stale)))
+        for guid, (task, due) in wanted.items():
+            if guid not in rows or rows[guid].id in stale:
+                self.session.add(EngineTimer(instance_id=self.instance.id, task_guid=guid,
+                                             bpmn_id=task.task_spec.bpmn_id, due_at=due))
+
+    def _value(self, task: Task, raw: str | None) -> str | None:
+        if not raw:
+            return None
+        value = self.evaluate(task, unwrap_expression(raw)) if is_wrapped(raw) else raw
+        return _text(value, 100)
+
+    def _moment(self, task: Task, raw: str | None) -> datetime | None:
+        """Due and follow-up dates: an ISO duration from now, a date-time, or an expression."""
+        if not raw:
+            return None
+        value = self.evaluate(task, unwrap_expression(raw)) if is_wrapped(raw) else raw
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+        if isinstance(value, date):
+            return datetime.combine(value, time(), UTC)
+        text = str(value).strip()
+        if text.startswith("P"):
+            duration = TimerEventDefinition.parse_iso_duration(text)
+            return self.now + TimerEventDefinition.get_timedelta_from_start(duration, self.now)
+        return TimerEventDefinition.get_datetime(text).astimezone(UTC)
+
+
+def role_name(lane: str) -> str:
+    """Lane "Sales Director" is the candidate group ``sales_director``."""
+    return re.sub(r"[^0-9a-z]+", "_", lane.strip().lower()).strip("_")
+
+
+def _completion_event(task: Task) -> str:
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, TimerEventDefinition):
+        return "timer_fired"
+    if isinstance(definition, MessageEventDefinition):
+        return "message_received"
+    return "task_completed" if task.task_spec.manual else "element_completed"
+
+
+def _set_business(row: HumanTask, columns: BusinessColumns) -> None:
+    for name in ("object_type", "object_id", "title", "amount", "owner", "region"):
+        value = getattr(columns, name)
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+
+
+def _text(value: Any, limit: int) -> str | None:
+    return None if value is None or value == "" else str(value)[:limit]
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+

@@ -1,0 +1,135 @@
+"""Parse a set of BPMN/DMN source files into runnable specs, and cache them per version.
+
+Deployed versions are immutable, so a parsed spec is cached by definition id for the
+life of the worker; only the first instance of a version pays for parsing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
+
+from .errors import Problem
+from .models import ProcessDefinition
+from .parsing import BPMN_NS, DealflowParser, normalise
+from .xmlsafe import MAX_FILE_BYTES, load_xml
+
+DMN_NAMESPACES = (
+    "https://www.omg.org/spec/DMN/20191111/MODEL/",
+    "http://www.omg.org/spec/DMN/20180521/MODEL/",
+    "https://www.omg.org/spec/DMN/20230324/MODEL/",
+    "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
+)
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A top-level executable process and every process it calls."""
+
+    key: str
+    name: str
+    spec: BpmnProcessSpec
+    subprocess_specs: Mapping[str, BpmnProcessSpec]
+
+
+@dataclass
+class ParseResult:
+    processes: list[LoadedSpec] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def parse_sources(sources: Mapping[str, str | bytes], max_bytes: int = MAX_FILE_BYTES) -> ParseResult:
+    """Parse files into specs, collecting a problem per bad file or element."""
+    result = ParseResult()
+    parser = DealflowParser(validator=VALIDATOR)
+    bpmn_roots: list[etree._Element] = []
+    for filename, content in sorted(sources.items()):
+        root, problem = load_xml(content, filename, max_bytes)
+        if problem or root is None:
+            result.problems.append(problem or Problem("empty file", file=filename))
+            continue
+        namespace = etree.QName(root).namespace
+        try:
+            if namespace == BPMN_NS:
+                normalised = normalise(root)
+                parser.add_bpmn_xml(normalised, filename)
+                bpmn_roots.append(normalised)
+            elif namespace in DMN_NAMESPACES:
+                parser.add_dmn_xml(root, filename)
+            else:
+                result.problems.append(Problem("neither a BPMN nor a DMN document", file=filename))
+        except ValidationException as exc:
+            result.problems.append(problem_from(exc, filename))
+    if result.problems:
+        return result
+    for key in top_level_processes(bpmn_roots, result.problems):
+        loaded = _load(parser, key, result.problems)
+        if loaded is not None:
+            result.processes.append(loaded)
+    return result
+
+
+def top_level_processes(roots: list[etree._Element], problems: list[Problem]) -> list[str]:
+    """Executable processes that no call activity in the same files calls."""
+    ns = {"bpmn": BPMN_NS}
+    executable: list[str] = []
+    called: set[str] = set()
+    for root in roots:
+        executable += root.xpath("//bpmn:process[@isExecutable='true']/@id", namespaces=ns)
+        called.update(root.xpath("//bpmn:callActivity/@calledElement", namespaces=ns))
+    if not executable:
+        problems.append(
+            Problem("no executable process: mark the process as executable (isExecutable=\"true\")")
+        )
+    return [key for key in executable if key not in called]
+
+
+def _load(parser: DealflowParser, key: str, problems: list[Problem]) -> LoadedSpec | None:
+    try:
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+    except ValidationException as exc:
+        problems.append(problem_from(exc))
+        return None
+    except SpiffWorkflowException as exc:
+        problems.append(Problem(str(exc), element_id=key))
+        return None
+    return LoadedSpec(key=key, name=spec.description or key, spec=spec, subprocess_specs=subprocess_specs)
+
+
+def problem_from(exc: ValidationException, filename: str | None = None) -> Problem:
+    message = str(exc.args[0]) if exc.args else str(exc)
+    line = f" (line {exc.line_number})" if getattr(exc, "line_number", "") else ""
+    return Problem(
+        message + line,
+        element_id=getattr(exc, "id", None) or None,
+        element_name=getattr(exc, "name", None) or None,
+        file=getattr(exc, "file_name", None) or filename,
+    )
+
+
+class SpecCache:
+    """Parsed specs by definition id, filled on first use, shared by the worker's threads."""
+
+    def __init__(self) -> None:
+        self._specs: dict[int, LoadedSpec] = {}
+        self._lock = threading.Lock()
+
+    def get(self, definition: ProcessDefinition) -> LoadedSpec:
+        """The parsed spec of a deployed version; its sources are only read on a miss."""
+        loaded = self._specs.get(definition.id)
+        if loaded is not None:
+            return loaded
+        result = parse_sources(definition.sources)
+        matching = [p for p in result.processes if p.key == definition.key]
+        if not matching:
+            raise RuntimeError(f"deployed {definition.key} v{definition.version} no longer parses")
+        with self._lock:
+            return self._specs.setdefault(definition.id, matching[0])

@@ -1,0 +1,126 @@
+"""Advance a workflow in memory: no database, no clock of its own.
+
+Every workflow, new or just deserialized, gets a fresh sandboxed script engine here;
+SpiffWorkflow would otherwise fall back to plain ``eval``/``exec`` after a restore.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from .errors import ProcessStepFailed
+from .sandbox import SandboxEnvironment, UnsafeExpression
+from .specs import LoadedSpec
+
+ServiceInvoker = Callable[[Task, str, dict[str, Any]], Any]
+
+
+class DealflowScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+    """Sandboxed expressions; service tasks go to the invoker with the task in hand."""
+
+    def __init__(self, functions: Mapping[str, Callable[..., Any]], invoke: ServiceInvoker) -> None:
+        super().__init__(environment=SandboxEnvironment(dict(functions)))
+        self._invoke = invoke
+
+    def call_service(self, task: Task, operation_name: str, operation_params: dict[str, Any]) -> str:
+        params = {name: spec["value"] for name, spec in operation_params.items()}
+        return json.dumps(self._invoke(task, operation_name, params), default=str)
+
+
+@dataclass
+class StepLog:
+    """What one action made happen, in order, for the history projection."""
+
+    completed: list[Task] = field(default_factory=list)
+
+    def record(self, task: Task) -> None:
+        if getattr(task.task_spec, "bpmn_id", None) is not None:
+            self.completed.append(task)
+
+
+def new_workflow(loaded: LoadedSpec, engine: PythonScriptEngine, data: Mapping[str, Any]) -> BpmnWorkflow:
+    workflow = BpmnWorkflow(loaded.spec, dict(loaded.subprocess_specs), script_engine=engine)
+    workflow.task_tree.data.update(data)
+    return workflow
+
+
+def advance(workflow: BpmnWorkflow, log: StepLog) -> None:
+    """Run every engine task that can run, firing timers that are due."""
+    _guarded(lambda: _advance(workflow, log))
+
+
+def _advance(workflow: BpmnWorkflow, log: StepLog) -> None:
+    workflow.refresh_timers()
+    workflow.do_engine_steps(did_complete_task=log.record)
+
+
+def complete_user_task(workflow: BpmnWorkflow, task: Task, data: Mapping[str, Any], log: StepLog) -> None:
+    def run() -> None:
+        task.task_spec.add_data_from_form(task, dict(data))
+        task.run()
+        log.record(task)
+        _advance(workflow, log)
+
+    _guarded(run)
+
+
+def deliver_message(workflow: BpmnWorkflow, name: str, payload: Mapping[str, Any], log: StepLog) -> bool:
+    """Hand a message to the workflow; False if it is not waiting for one of that name."""
+    definition = MessageEventDefinition(name)
+    try:
+        workflow.send_event(BpmnEvent(definition, payload=dict(payload)))
+    except WorkflowException:
+        return False
+    # Camunda semantics: without a message variable the payload becomes process data.
+    for task in workflow.get_tasks(state=TaskState.READY):
+        event = getattr(task.task_spec, "event_definition", None)
+        if getattr(event, "name", None) == name and getattr(event, "message_var", None) is None:
+            task.data.update(payload)
+    advance(workflow, log)
+    return True
+
+
+def ready_user_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    return list(workflow.get_tasks(state=TaskState.READY, manual=True))
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> list[tuple[Task, datetime]]:
+    """Each waiting timer with the moment it is due."""
+    timers = []
+    for task in list(workflow.event_manager.tasks.values()):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(definition, TimerEventDefinition) or task.state != TaskState.WAITING:
+            continue
+        value = definition.details(task).value
+        if isinstance(value, str):
+            timers.append((task, TimerEventDefinition.get_datetime(value)))
+    return timers
+
+
+def _guarded(action: Callable[[], None]) -> None:
+    """Turn library and sandbox errors into one error naming the element that failed."""
+    try:
+        action()
+    except UnsafeExpression as exc:
+        raise ProcessStepFailed(f"refused by the sandbox: {exc}") from exc
+    except SpiffWorkflowException as exc:
+        task = getattr(exc, "task", None)
+        spec = getattr(task, "task_spec", None)
+        element = getattr(spec, "bpmn_id", None)
+        label = f"'{element}' ({spec.bpmn_name})" if spec is not None and spec.bpmn_name else f"'{element}'"
+        message = str(exc)
+        if isinstance(exc.__cause__ or exc.__context__, UnsafeExpression):
+            message = f"refused by the sandbox: {exc.__cause__ or exc.__context__}"
+        raise ProcessStepFailed(f"element {label} failed: {message}", element) from exc

@@ -1,0 +1,1 @@
+"""Outbound messages to people: email, SMS and in-app."""

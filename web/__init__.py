@@ -1,0 +1,29 @@
+"""Flask front end: blueprints, templates and the JSON API. Nothing imports ``web``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+import bootstrap
+from core.settings import Settings
+
+
+def create_app(settings: Settings | None = None, container: bootstrap.Container | None = None) -> Flask:
+    """Build the app; tests pass their own settings or a ready container."""
+    container = container or bootstrap.build(settings)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=container.settings.secret_key,
+        MAX_CONTENT_LENGTH=container.settings.max_upload_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=container.settings.production,
+    )
+    app.extensions["dealflow"] = container
+
+    from . import cli, errors, processes
+
+    app.register_blueprint(processes.bp)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

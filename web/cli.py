@@ -1,0 +1,56 @@
+"""``flask --app wsgi <command>``: migrate, deploy the shipped processes, serve, sweep timers."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+import bootstrap
+from core import migrate
+from core.scheduler import PeriodicThread
+from engine import fire_due_timers
+
+from .context import container
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_upgrade)
+    app.cli.add_command(deploy_shipped)
+    app.cli.add_command(serve)
+    app.cli.add_command(sweep_timers)
+
+
+@click.command("db-upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema."""
+    migrate.upgrade(container().settings.database_url)
+    click.echo("database is up to date")
+
+
+@click.command("deploy-shipped")
+def deploy_shipped() -> None:
+    """Deploy the processes shipped in bpmn/ (unchanged ones keep their version)."""
+    for definition in bootstrap.deploy_shipped(container()):
+        click.echo(f"deployed {definition.key} v{definition.version}")
+
+
+@click.command("sweep-timers")
+def sweep_timers() -> None:
+    """Fire every due timer once (what the scheduler does every few seconds)."""
+    report = fire_due_timers(container().engine, container().session_factory)
+    click.echo(f"fired {report.fired}, failed {len(report.failed)}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the app with the embedded timer scheduler (the single-machine setup)."""
+    from flask import current_app
+
+    c = container()
+    if c.settings.scheduler == "embedded":
+        PeriodicThread(c.settings.timer_interval_seconds,
+                       lambda: fire_due_timers(c.engine, c.session_factory), "timer-sweep").start()
+    click.echo(f"Dealflow is running at http://{host}:{port}/  (Ctrl+C to stop)")
+    current_app.run(host=host, port=port, threaded=True, use_reloader=False)

@@ -1,0 +1,31 @@
+"""Celery entry point: ``celery -A worker worker -B`` runs the worker and the beat.
+
+Tasks are thin: they take ids (or nothing), build nothing of their own and delegate
+to the same functions the embedded scheduler calls.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import bootstrap
+from core.celery_app import make_celery
+from core.settings import Settings
+from engine import fire_due_timers
+
+settings = Settings.from_env()
+celery_app = make_celery(settings)
+celery_app.conf.beat_schedule = {
+    "fire-due-timers": {"task": "dealflow.fire_due_timers", "schedule": settings.timer_interval_seconds},
+}
+
+
+@cache
+def container() -> bootstrap.Container:
+    return bootstrap.build(settings)
+
+
+@celery_app.task(name="dealflow.fire_due_timers")
+def fire_due_timers_task() -> dict[str, object]:
+    report = fire_due_timers(container().engine, container().session_factory)
+    return {"fired": report.fired, "failed": [list(f) for f in report.failed]}

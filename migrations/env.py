@@ -16,8 +16,12 @@ def run_migrations() -> None:
     if connection is not None:
         _run(connection)
         return
-    with make_engine(url).connect() as connection:
-        _run(connection)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            _run(connection)
+    finally:
+        engine.dispose()
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,77 @@
+"""Fixtures shared by every test folder: databases, the clock and a wired container."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+import bootstrap
+from core import migrate
+from core.clock import ManualClock
+from core.db import Base
+from core.settings import Settings
+
+
+def require_service(variable: str) -> str:
+    """The URL of a service a test needs: skipped without it, failed under CI=true."""
+    value = os.environ.get(variable)
+    if value:
+        return value
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{variable} is not set; CI must provide this service")
+    pytest.skip(f"{variable} is not set")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test gets a copy, which is far faster than migrating."""
+    path = tmp_path_factory.mktemp("template") / "dealflow.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    with sqlite3.connect(path) as connection:  # fold the WAL into the file we copy
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = require_service("DEALFLOW_TEST_POSTGRES_URL")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        shutil.copy(sqlite_template, tmp_path / "dealflow.db")
+        yield f"sqlite:///{tmp_path / 'dealflow.db'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    engine = create_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def container(database_url: str, clock: ManualClock) -> Iterator[bootstrap.Container]:
+    built = bootstrap.build(Settings(database_url=database_url), clock=clock)
+    yield built
+    built.db.dispose()

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
@@ -36,7 +37,12 @@ class DealflowScriptEngine(PythonScriptEngine):  # type: ignore[misc]
 
     def call_service(self, task: Task, operation_name: str, operation_params: dict[str, Any]) -> str:
         params = {name: spec["value"] for name, spec in operation_params.items()}
-        return json.dumps(self._invoke(task, operation_name, params), default=str)
+        try:
+            result = self._invoke(task, operation_name, params)
+        except Exception as exc:  # the library's own handler here raises NameError (3.2.0 bug)
+            raise WorkflowTaskException(f"service '{operation_name}' failed: {exc}", task=task,
+                                        exception=exc) from exc
+        return json.dumps(result, default=str)
 
 
 @dataclass

@@ -6,14 +6,18 @@ to the same functions the embedded scheduler calls.
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 
 import bootstrap
 from core.celery_app import make_celery
-from core.settings import Settings
+from core.settings import Settings, SettingsError
 from engine import fire_due_timers
 
-settings = Settings.from_env()
+try:
+    settings = Settings.from_env()
+except SettingsError as exc:
+    sys.exit(f"dealflow: configuration error: {exc}")
 celery_app = make_celery(settings)
 celery_app.conf.beat_schedule = {
     "fire-due-timers": {"task": "dealflow.fire_due_timers", "schedule": settings.timer_interval_seconds},

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
 
 import bootstrap
 from core import migrate
@@ -21,6 +23,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("db-upgrade")
+@with_appcontext
 def db_upgrade() -> None:
     """Create or upgrade the database schema."""
     migrate.upgrade(container().settings.database_url)
@@ -28,6 +31,7 @@ def db_upgrade() -> None:
 
 
 @click.command("deploy-shipped")
+@with_appcontext
 def deploy_shipped() -> None:
     """Deploy the processes shipped in bpmn/ (unchanged ones keep their version)."""
     for definition in bootstrap.deploy_shipped(container()):
@@ -35,6 +39,7 @@ def deploy_shipped() -> None:
 
 
 @click.command("sweep-timers")
+@with_appcontext
 def sweep_timers() -> None:
     """Fire every due timer once (what the scheduler does every few seconds)."""
     report = fire_due_timers(container().engine, container().session_factory)
@@ -44,13 +49,12 @@ def sweep_timers() -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
+@with_appcontext
 def serve(host: str, port: int) -> None:
     """Run the app with the embedded timer scheduler (the single-machine setup)."""
-    from flask import current_app
-
     c = container()
     if c.settings.scheduler == "embedded":
         PeriodicThread(c.settings.timer_interval_seconds,
                        lambda: fire_due_timers(c.engine, c.session_factory), "timer-sweep").start()
     click.echo(f"Dealflow is running at http://{host}:{port}/  (Ctrl+C to stop)")
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]

@@ -9,13 +9,13 @@ before it is advanced, and its version column catches any writer that slipped pa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -135,9 +135,10 @@ class ProcessEngine:
             .values(assignee=user)
         )
         row = self._task_row(session, task_id, refresh=True)
-        if claimed.rowcount == 0 and row.assignee != user:
+        won = cast(CursorResult[Any], claimed).rowcount == 1
+        if not won and row.assignee != user:
             raise TaskAssignedToOther(f"This task was already claimed by {row.assignee}")
-        if claimed.rowcount:
+        if won:
             self._task_history(session, row, "task_claimed", user)
 
     def unclaim(self, session: Session, task_id: str, user: str) -> None:

@@ -27,4 +27,4 @@ class _ClockedDatetime(datetime):
 def use_clock(clock: Clock) -> None:
     """Make every timer evaluation in this process read ``clock``."""
     _ClockedDatetime.clock = clock
-    spiff_timer.datetime = _ClockedDatetime  # type: ignore[misc]
+    spiff_timer.datetime = _ClockedDatetime

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -153,8 +153,10 @@ class Projector:
         text = str(value).strip()
         if text.startswith("P"):
             duration = TimerEventDefinition.parse_iso_duration(text)
-            return self.now + TimerEventDefinition.get_timedelta_from_start(duration, self.now)
-        return TimerEventDefinition.get_datetime(text).astimezone(UTC)
+            delta: timedelta = TimerEventDefinition.get_timedelta_from_start(duration, self.now)
+            return self.now + delta
+        moment: datetime = TimerEventDefinition.get_datetime(text)
+        return moment.astimezone(UTC)
 
 
 def role_name(lane: str) -> str:

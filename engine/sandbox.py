@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from types import CodeType
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, cast
 
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
@@ -97,8 +97,9 @@ _BIG_PERCENT_WIDTH = re.compile(r"%(\([^)]*\))?[^a-zA-Z%]*(\*|\d{6})")
 
 def _fold(node: ast.AST) -> int | float | None:
     """Value of a constant numeric expression (None if not constant); refuses huge powers."""
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return node.value  # type: ignore[no-any-return]
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) \
+            and not isinstance(node.value, bool):
+        return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = _fold(node.operand)
         return -value if value is not None and isinstance(node.op, ast.USub) else value
@@ -186,7 +187,7 @@ class _Checker:
         if node.is_async:
             self.deny(node.target, "async comprehensions are not allowed")
 
-    def arithmetic(self, node: ast.AST, op: ast.operator, left: ast.AST, right: ast.AST) -> None:
+    def arithmetic(self, node: ast.AST, op: ast.operator, left: ast.expr, right: ast.expr) -> None:
         """Refuse constant operands that would make '**', '*' or '%' exhaust CPU or memory."""
         try:
             if isinstance(op, ast.Pow):
@@ -229,7 +230,9 @@ def _compiled(source: str, mode: Literal["eval", "exec"], functions: frozenset[s
         _Checker(source, functions).check(tree)
     except RecursionError:
         raise UnsafeExpression("nesting this deep is not allowed") from None
-    return compile(tree, "<string>", mode)  # '<string>' lets Spiff find the error line
+    # '<string>' is the file name SpiffWorkflow looks for to report the failing line.
+    code: CodeType = compile(cast(ast.Module | ast.Expression, tree), "<string>", mode)
+    return code
 
 
 def check_source(

@@ -25,7 +25,7 @@ SERIALIZER_VERSION = SPIFF_SERIALIZER_VERSION
 _loading: ContextVar[LoadedSpec] = ContextVar("dealflow_loading_spec")
 
 
-class _SpecByReferenceConverter(BpmnWorkflowConverter):  # type: ignore[misc]
+class _SpecByReferenceConverter(BpmnWorkflowConverter):
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)

@@ -28,7 +28,7 @@ from .specs import LoadedSpec
 ServiceInvoker = Callable[[Task, str, dict[str, Any]], Any]
 
 
-class DealflowScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+class DealflowScriptEngine(PythonScriptEngine):
     """Sandboxed expressions; service tasks go to the invoker with the task in hand."""
 
     def __init__(self, functions: Mapping[str, Callable[..., Any]], invoke: ServiceInvoker) -> None:

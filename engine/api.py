@@ -194,7 +194,7 @@ class ProcessEngine:
         now = self.clock.now()
         for _ in range(MAX_CATCH_UP_CYCLES):  # a cycle timer fires one overdue cycle per refresh
             advance(workflow, log)
-            if not any(due <= now for _, due in waiting_timers(workflow)):
+            if not any(due < now for _, due in waiting_timers(workflow)):
                 break
         self._save(instance, workflow, log, None, self._projector(session, instance))
         return True
@@ -214,7 +214,11 @@ class ProcessEngine:
         return instance
 
     def _lock_task(self, session: Session, task_id: str) -> tuple[ProcessInstance, HumanTask]:
-        instance = self._lock(session, self._task_row(session, task_id).instance_id)
+        """Lock the task's instance, then read the task: another writer may have just closed it."""
+        instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
+        if instance_id is None:
+            self._task_row(session, task_id)  # raises the right "not open" error
+        instance = self._lock(session, cast(int, instance_id))
         return instance, self._task_row(session, task_id, refresh=True)
 
     def _task_row(self, session: Session, task_id: str, refresh: bool = False) -> HumanTask:

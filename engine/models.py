@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, Money, UTCDateTime
@@ -66,6 +66,10 @@ class HumanTask(Base):
     __table_args__ = (
         Index("ix_human_task_assignee_created", "assignee", "created_at"),
         Index("ix_human_task_object", "object_type", "object_id"),
+        # "Claimable" lists read unassigned tasks oldest first; a partial index keeps that
+        # a short index walk however many assigned tasks there are.
+        Index("ix_human_task_unassigned_created", "created_at", "id",
+              postgresql_where=text("assignee IS NULL"), sqlite_where=text("assignee IS NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -91,8 +95,9 @@ class HumanTask(Base):
     owner: Mapped[str | None] = mapped_column(String(100), index=True)
     region: Mapped[str | None] = mapped_column(String(100))
 
+    # Loaded only when read: the inbox never needs them, and the database cascades deletes.
     candidates: Mapped[list[TaskCandidate]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+        cascade="all, delete-orphan", passive_deletes=True
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import (
     BusinessRuleTaskParser,
     ServiceTaskParser,
@@ -145,7 +145,20 @@ class DealflowServiceTaskParser(ServiceTaskParser):
         return params
 
 
+class DealflowProcessParser(SpiffProcessParser):
+    def _index_process_nodes(self) -> None:
+        """BPMN elements win over extension elements that share their id.
+
+        The library indexes every element with an id, so a form value ``approve`` would
+        otherwise shadow the user task ``approve`` the flows point to.
+        """
+        super()._index_process_nodes()
+        for node in self.xpath(".//bpmn:*[@id]"):
+            self.nodes_by_id[node.get("id")] = node
+
+
 class DealflowParser(SpiffBpmnParser):
+    PROCESS_PARSER_CLASS = DealflowProcessParser
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (DealflowUserTaskParser, UserTask),

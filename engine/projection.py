@@ -65,6 +65,11 @@ class Projector:
     def project(self, workflow: BpmnWorkflow, log: StepLog, actor: str | None,
                 details: Mapping[str, dict[str, Any]]) -> None:
         """Record what ``log`` saw happen, then bring open tasks and timers up to date."""
+        with self.session.no_autoflush:  # one flush at the end writes every row together
+            self._project(workflow, log, actor, details)
+
+    def _project(self, workflow: BpmnWorkflow, log: StepLog, actor: str | None,
+                 details: Mapping[str, dict[str, Any]]) -> None:
         for task in log.completed:
             self.history(_completion_event(task), task, actor if task.task_spec.manual else None,
                          details.get(str(task.id)))

@@ -88,13 +88,15 @@ def _filtered(stmt: Select, f: TaskFilter) -> Select:  # type: ignore[type-arg]
 
 def _scope(f: TaskFilter) -> ColumnElement[bool]:
     mine = HumanTask.assignee == f.user
+    if f.scope == "mine":
+        return mine
     offered = exists().where(
         TaskCandidate.task_id == HumanTask.id,
         or_(and_(TaskCandidate.kind == "user", TaskCandidate.name == f.user),
             and_(TaskCandidate.kind == "group", TaskCandidate.name.in_(list(f.groups)))),
     )
     claimable = and_(HumanTask.assignee.is_(None), offered)
-    return {"mine": mine, "claimable": claimable}.get(f.scope, or_(mine, claimable))
+    return claimable if f.scope == "claimable" else or_(mine, claimable)
 
 
 @dataclass(frozen=True)

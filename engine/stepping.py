@@ -15,6 +15,7 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
@@ -91,9 +92,10 @@ def deliver_message(workflow: BpmnWorkflow, name: str, payload: Mapping[str, Any
         return False
     # Camunda semantics: without a message variable the payload becomes process data.
     for task in workflow.get_tasks(state=TaskState.READY):
-        event = getattr(task.task_spec, "event_definition", None)
-        if getattr(event, "name", None) == name and getattr(event, "message_var", None) is None:
-            task.data.update(payload)
+        for event in _definitions(getattr(task.task_spec, "event_definition", None)):
+            if isinstance(event, MessageEventDefinition) and event.name == name \
+                    and event.message_var is None:
+                task.data.update(payload)
     advance(workflow, log)
     return True
 
@@ -106,13 +108,20 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[tuple[Task, datetime]]:
     """Each waiting timer with the moment it is due."""
     timers = []
     for task in list(workflow.event_manager.tasks.values()):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if not isinstance(definition, TimerEventDefinition) or task.state != TaskState.WAITING:
+        if task.state != TaskState.WAITING:
             continue
-        value = definition.details(task).value
-        if isinstance(value, str):
-            timers.append((task, TimerEventDefinition.get_datetime(value)))
+        for definition in _definitions(getattr(task.task_spec, "event_definition", None)):
+            value = definition.details(task).value if isinstance(definition, TimerEventDefinition) else None
+            if isinstance(value, str):
+                timers.append((task, TimerEventDefinition.get_datetime(value)))
     return timers
+
+
+def _definitions(definition: Any) -> list[Any]:
+    """The event definitions a catching task waits on; an event-based gateway has several."""
+    if isinstance(definition, MultipleEventDefinition):
+        return list(definition.event_definitions)
+    return [] if definition is None else [definition]
 
 
 def _guarded(action: Callable[[], None]) -> None:

@@ -37,13 +37,11 @@ def fire_due_timers(engine: ProcessEngine, session_factory: sessionmaker[Session
     """Fire up to ``limit`` instances' due timers; a failing instance is retried later."""
     now = now or engine.clock.now()
     report = SweepReport()
-    skip: set[int] = set()
-    while report.fired + len(report.failed) < limit:
+    for _ in range(limit):
         with session_factory() as session:
-            instance_id = _next_due(session, now, skip)
+            instance_id = _next_due(session, now)
             if instance_id is None:
                 break
-            skip.add(instance_id)  # at most once per sweep, whatever the timer does
             try:
                 engine.fire_timers(session, instance_id)
                 session.commit()
@@ -55,10 +53,9 @@ def fire_due_timers(engine: ProcessEngine, session_factory: sessionmaker[Session
     return report
 
 
-def _next_due(session: Session, now: datetime, skip: set[int]) -> int | None:
-    stmt = select(EngineTimer.instance_id).where(EngineTimer.due_at <= now)
-    if skip:
-        stmt = stmt.where(EngineTimer.instance_id.not_in(skip))
+def _next_due(session: Session, now: datetime) -> int | None:
+    # Strictly before: SpiffWorkflow only fires a timer once its moment has passed.
+    stmt = select(EngineTimer.instance_id).where(EngineTimer.due_at < now)
     stmt = stmt.order_by(EngineTimer.due_at).limit(1)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)

@@ -50,19 +50,24 @@ def postgres_url() -> str:
     return url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        shutil.copy(sqlite_template, tmp_path / "dealflow.db")
-        yield f"sqlite:///{tmp_path / 'dealflow.db'}"
-        return
-    url = request.getfixturevalue("postgres_url")
-    yield url
-    engine = create_engine(url)
+@pytest.fixture
+def postgres_database(postgres_url: str) -> Iterator[str]:
+    """The migrated PostgreSQL test database, emptied after the test."""
+    yield postgres_url
+    engine = create_engine(postgres_url)
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    if request.param == "postgresql":
+        yield request.getfixturevalue("postgres_database")
+        return
+    shutil.copy(sqlite_template, tmp_path / "dealflow.db")
+    yield f"sqlite:///{tmp_path / 'dealflow.db'}"
 
 
 @pytest.fixture

@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def worker(postgres_url: str, tmp_path: Path) -> Iterator[str]:
+def worker(postgres_database: str, tmp_path: Path) -> Iterator[str]:
     broker = require_service("DEALFLOW_TEST_REDIS_URL")
-    env = {**os.environ, "DEALFLOW_DATABASE_URL": postgres_url, "DEALFLOW_BROKER_URL": broker}
+    env = {**os.environ, "DEALFLOW_DATABASE_URL": postgres_database, "DEALFLOW_BROKER_URL": broker}
     with open(tmp_path / "worker.log", "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=solo", "--loglevel=warning"],
@@ -37,15 +37,15 @@ def worker(postgres_url: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.mark.redis
-def test_the_worker_fires_timers_that_are_due(worker: str, postgres_url: str) -> None:
+def test_the_worker_fires_timers_that_are_due(worker: str, postgres_database: str) -> None:
     # Instances started "ten days ago" by our clock: their 3-day timers are due in real time.
     clock = ManualClock(datetime.now(UTC) - timedelta(days=10))
-    container = bootstrap.build(Settings(database_url=postgres_url), clock=clock)
+    container = bootstrap.build(Settings(database_url=postgres_database), clock=clock)
     try:
         deploy(container, diagrams.timer_then_task("P3D"))
         start(container, "timed", {"owner": "alice"}, "lead:1")
         start(container, "timed", {"owner": "alice"}, "lead:2")
-        client = make_celery(Settings(database_url=postgres_url, broker_url=worker))
+        client = make_celery(Settings(database_url=postgres_database, broker_url=worker))
         result = client.send_task("dealflow.fire_due_timers").get(timeout=60)
         assert result == {"fired": 2, "failed": []}
         assert [t.name for t in open_tasks(container, "alice")] == ["Follow up", "Follow up"]

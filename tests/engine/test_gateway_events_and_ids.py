@@ -1,15 +1,13 @@
-"""Engine gaps found while drawing the shipped diagrams, each worked around in bpmn/.
+"""Bugs found while drawing the shipped diagrams: event-based gateways and clashing ids.
 
-Strict xfails: each turns into a failure once the engine is fixed, as a reminder to drop the
-marker. The first two are why lead_followup waits in a receive task with a timer on its
-border rather than behind an event-based gateway.
+Each test failed before its fix: a timer behind an event-based gateway was never
+projected (so never fired), a message caught there lost its payload, and a form value
+with the same id as a task shadowed the task.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-
-import pytest
 
 from engine.specs import parse_sources
 from engine.stepping import deliver_message, waiting_timers
@@ -40,16 +38,11 @@ def start_cycle() -> Run:
     return Run(loaded, {"owner": "alice"}, save_restore=False)
 
 
-@pytest.mark.xfail(strict=True, reason="waiting_timers() skips a timer behind an event-based gateway: "
-                   "the gateway task waits with a MultipleEventDefinition, so no engine_timer row is "
-                   "projected and the timer sweep never fires it")
 def test_a_timer_behind_an_event_based_gateway_is_projected(engine_clock):
     run = start_cycle()
     assert [due for _, due in waiting_timers(run.workflow)] == [engine_clock.now() + timedelta(days=7)]
 
 
-@pytest.mark.xfail(strict=True, reason="deliver_message() copies the payload only into a READY task whose "
-                   "own event is the message; an event-based gateway's event is a MultipleEventDefinition")
 def test_a_message_caught_by_an_event_based_gateway_keeps_its_payload(engine_clock):
     run = start_cycle()
     assert deliver_message(run.workflow, "contact_logged", {"channel": "visit"}, run.log)
@@ -57,8 +50,6 @@ def test_a_message_caught_by_an_event_based_gateway_keeps_its_payload(engine_clo
     assert run.workflow.data.get("channel") == "visit"
 
 
-@pytest.mark.xfail(strict=True, reason="SpiffWorkflow indexes every element with an id, camunda:value "
-                   "included, so a flow to task 'approve' finds the enum value 'approve' instead")
 def test_a_form_value_may_share_its_id_with_a_task():
     form = ('<camunda:formField id="decision" label="Decision" type="enum">'
             '<camunda:value id="approve" name="Approve"/></camunda:formField>')

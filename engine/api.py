@@ -15,7 +15,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, ScalarSelect, delete, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -201,7 +201,13 @@ class ProcessEngine:
 
     # -- internals ---------------------------------------------------------------------
 
-    def _lock(self, session: Session, instance_id: int) -> ProcessInstance:
+    def _lock(self, session: Session, instance_id: int | ScalarSelect[int],
+              missing: Callable[[], object] | None = None) -> ProcessInstance:
+        """Load an instance and hold its row lock until the transaction ends.
+
+        ``instance_id`` may be a subquery (the task's instance), saving a round trip;
+        ``missing`` then raises the error that fits when nothing matched.
+        """
         stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(of=ProcessInstance)
@@ -210,15 +216,15 @@ class ProcessEngine:
         except OperationalError as exc:
             raise InstanceBusy("This process is busy with another change; please try again") from exc
         if instance is None:
+            if missing is not None:
+                missing()
             raise InstanceNotFound(f"Process {instance_id} does not exist")
         return instance
 
     def _lock_task(self, session: Session, task_id: str) -> tuple[ProcessInstance, HumanTask]:
         """Lock the task's instance, then read the task: another writer may have just closed it."""
-        instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
-        if instance_id is None:
-            self._task_row(session, task_id)  # raises the right "not open" error
-        instance = self._lock(session, cast(int, instance_id))
+        owning = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
+        instance = self._lock(session, owning, missing=lambda: self._task_row(session, task_id))
         return instance, self._task_row(session, task_id, refresh=True)
 
     def _task_row(self, session: Session, task_id: str, refresh: bool = False) -> HumanTask:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import engine.models  # noqa: F401  (registers the engine's tables on the metadata)
+import engine.models  # noqa: F401  (register every table on the metadata)
+import workflows.org.models  # noqa: F401
 from core.db import Base, make_engine
 from core.settings import Settings
 

@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
 import engine.models  # noqa: F401  (registers the tables)
+import workflows.org.models  # noqa: F401
 from core.db import Base
 
 

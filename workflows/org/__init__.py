@@ -1,0 +1,1 @@
+"""People and the organisation: users, roles, the org tree, and who may see what."""

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint unit setup migrate clean
+.PHONY: run test lint unit setup catalogs migrate clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,10 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) catalogs
+
+catalogs: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d web/translations 2>&1 | grep -v "^compiling" || true
 
 migrate: setup
 	$(BIN)/flask --app wsgi db-upgrade
@@ -28,7 +31,7 @@ lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: lint
+test: lint catalogs
 	$(BIN)/python -m pytest
 
 unit: setup

@@ -21,8 +21,10 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     )
     app.extensions["dealflow"] = container
 
-    from . import cli, errors, processes
+    from . import cli, errors, i18n, processes, security
 
+    i18n.init_app(app)
+    security.init_app(app)
     app.register_blueprint(processes.bp)
     errors.init_app(app)
     cli.init_app(app)

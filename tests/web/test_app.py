@@ -28,7 +28,9 @@ def app(container: bootstrap.Container) -> Flask:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 def test_the_start_page_lists_the_deployed_processes(app: Flask, client: FlaskClient):
@@ -50,6 +52,25 @@ def test_unknown_pages_get_a_friendly_404(client: FlaskClient):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "Traceback" not in response.text and "Back to the start page" in response.text
+
+
+def test_pages_follow_the_browser_language_and_the_switch(app: Flask, client: FlaskClient):
+    assert "Deployed processes" in client.get("/").text
+    chinese = app.test_client().get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
+    assert "已部署的流程" in chinese and 'lang="zh-CN"' in chinese
+    token = client.get("/").text.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post("/language/zh_CN", data={"csrf_token": token})
+    assert "尚未部署任何流程。" in client.get("/").text
+
+
+def test_forms_without_a_csrf_token_are_refused(client: FlaskClient):
+    response = client.post("/language/zh_CN")
+    assert response.status_code == 400 and "Traceback" not in response.text
+
+
+def test_responses_carry_security_headers(client: FlaskClient):
+    headers = client.get("/").headers
+    assert headers["X-Frame-Options"] == "DENY" and "default-src 'self'" in headers["Content-Security-Policy"]
 
 
 def test_health_check(client: FlaskClient):

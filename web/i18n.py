@@ -1,0 +1,41 @@
+"""Language and time zone per request: the user's choice, else the browser's, else Chinese."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, request, session, url_for
+from flask_babel import Babel, get_locale
+from werkzeug.wrappers import Response
+
+# Babel expands zh_CN to zh_Hans_CN, which is why the Chinese catalogue lives in
+# translations/zh_Hans_CN.
+SUPPORTED = ("zh_CN", "en")
+DEFAULT_LOCALE = "zh_CN"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def select_locale() -> str:
+    chosen = session.get("locale")
+    if chosen in SUPPORTED:
+        return str(chosen)
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
+    return "en" if best == "en" else DEFAULT_LOCALE
+
+
+def select_timezone() -> str:
+    return str(session.get("timezone") or DEFAULT_TIMEZONE)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
+    Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.add_url_rule("/language/<code>", "set_language", set_language, methods=["POST"])
+    app.jinja_env.globals["get_locale"] = get_locale
+
+
+def set_language(code: str) -> Response:
+    """Switch the interface language; the choice sticks for the session."""
+    if code in SUPPORTED:
+        session["locale"] = code
+    target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else None
+    return redirect(target or url_for("processes.index"))

@@ -14,7 +14,17 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-setup: $(STAMP) catalogs
+NODE_STAMP := node_modules/.installed
+ASSETS := web/static/dist/diagram.js
+
+setup: $(STAMP) catalogs $(ASSETS)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+$(ASSETS): $(NODE_STAMP) $(wildcard web/assets/*.js)
+	npm run --silent build
 
 catalogs: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d web/translations 2>&1 | grep -v "^compiling" || true
@@ -31,11 +41,11 @@ lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: lint catalogs
+test: lint setup
 	$(BIN)/python -m pytest
 
 unit: setup
 	$(BIN)/python -m pytest tests/unit tests/engine -q
 
 clean:
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) instance node_modules web/static/dist

@@ -34,6 +34,7 @@ migrate: setup
 
 run: migrate
 	$(BIN)/flask --app wsgi deploy-shipped
+	$(BIN)/flask --app wsgi load-demo
 	$(BIN)/flask --app wsgi serve --host $(HOST) --port $(PORT)
 
 lint: setup

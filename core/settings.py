@@ -31,6 +31,7 @@ class Settings:
     broker_url: str | None = None
     smtp_url: str | None = None
     production: bool = False
+    demo: bool = False
     scheduler: str = "embedded"
     timer_interval_seconds: float = 5.0
     max_upload_bytes: int = 2 * 1024 * 1024
@@ -53,6 +54,7 @@ class Settings:
             broker_url=get("BROKER_URL"),
             smtp_url=get("SMTP_URL"),
             production=production,
+            demo=(get("DEMO") or ("0" if production else "1")) in ("1", "true", "yes"),
             scheduler=get("SCHEDULER") or ("celery" if get("BROKER_URL") else "embedded"),
             timer_interval_seconds=_number(get("TIMER_INTERVAL") or "5", "TIMER_INTERVAL"),
             max_upload_bytes=int(_number(get("MAX_UPLOAD_BYTES") or "2097152", "MAX_UPLOAD_BYTES")),

@@ -21,10 +21,11 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     )
     app.extensions["dealflow"] = container
 
-    from . import cli, errors, i18n, processes, security
+    from . import auth, cli, errors, i18n, processes, security
 
     i18n.init_app(app)
     security.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(processes.bp)
     errors.init_app(app)
     cli.init_app(app)

@@ -11,6 +11,7 @@ import bootstrap
 from core import migrate
 from core.scheduler import PeriodicThread
 from engine import fire_due_timers
+from workflows.org.demo import load_demo
 
 from .context import container
 
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(deploy_shipped)
     app.cli.add_command(serve)
     app.cli.add_command(sweep_timers)
+    app.cli.add_command(load_demo_command)
 
 
 @click.command("db-upgrade")
@@ -36,6 +38,19 @@ def deploy_shipped() -> None:
     """Deploy the processes shipped in bpmn/ (unchanged ones keep their version)."""
     for definition in bootstrap.deploy_shipped(container()):
         click.echo(f"deployed {definition.key} v{definition.version}")
+
+
+@click.command("load-demo")
+@with_appcontext
+def load_demo_command() -> None:
+    """Create the demo company and its users (idempotent) and print their logins."""
+    c = container()
+    with c.uow() as uow:
+        logins = load_demo(uow.session, c.engine.clock.now())
+        uow.commit()
+    click.echo(f"Demo logins (password {logins[0].password} for all):")
+    for login in logins:
+        click.echo(f"  {login.username:<14} {login.description}")
 
 
 @click.command("sweep-timers")

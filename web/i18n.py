@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from flask import Flask, redirect, request, session, url_for
 from flask_babel import Babel, get_locale
+from flask_login import current_user
 from werkzeug.wrappers import Response
+
+from workflows.org.preferences import set_locale
+
+from .context import container
 
 # Babel expands zh_CN to zh_Hans_CN, which is why the Chinese catalogue lives in
 # translations/zh_Hans_CN.
@@ -37,5 +42,9 @@ def set_language(code: str) -> Response:
     """Switch the interface language; the choice sticks for the session."""
     if code in SUPPORTED:
         session["locale"] = code
+        if current_user.is_authenticated:
+            with container().uow() as uow:
+                set_locale(uow.session, current_user.id, code)
+                uow.commit()
     target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else None
     return redirect(target or url_for("processes.index"))

@@ -2,35 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-import bootstrap
-from web import create_app
-
-
-@pytest.fixture(params=["sqlite"])
-def database_url(request, tmp_path, sqlite_template) -> Iterator[str]:
-    """The web tests need one backend; the engine is covered on both elsewhere."""
-    import shutil
-
-    shutil.copy(sqlite_template, tmp_path / "web.db")
-    yield f"sqlite:///{tmp_path / 'web.db'}"
-
-
-@pytest.fixture
-def app(container: bootstrap.Container) -> Flask:
-    return create_app(container=container)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+from tests.web.conftest import csrf_token
 
 
 def test_the_start_page_lists_the_deployed_processes(app: Flask, client: FlaskClient):
@@ -54,13 +29,14 @@ def test_unknown_pages_get_a_friendly_404(client: FlaskClient):
     assert "Traceback" not in response.text and "Back to the start page" in response.text
 
 
-def test_pages_follow_the_browser_language_and_the_switch(app: Flask, client: FlaskClient):
+def test_pages_follow_the_browser_language_and_the_switch(login, client: FlaskClient):
     assert "Deployed processes" in client.get("/").text
-    chinese = app.test_client().get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
+    chinese = login("zhang.wei").get("/").text  # zhang.wei's account is set to Chinese
     assert "已部署的流程" in chinese and 'lang="zh-CN"' in chinese
-    token = client.get("/").text.split('name="csrf_token" value="')[1].split('"')[0]
+    token = csrf_token(client.get("/").text)
     client.post("/language/zh_CN", data={"csrf_token": token})
     assert "尚未部署任何流程。" in client.get("/").text
+    assert "尚未部署任何流程。" in login("wang.fang").get("/").text  # remembered for the next login
 
 
 def test_forms_without_a_csrf_token_are_refused(client: FlaskClient):
@@ -71,6 +47,28 @@ def test_forms_without_a_csrf_token_are_refused(client: FlaskClient):
 def test_responses_carry_security_headers(client: FlaskClient):
     headers = client.get("/").headers
     assert headers["X-Frame-Options"] == "DENY" and "default-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_pages_need_a_login_and_the_login_page_lists_demo_users(app: Flask):
+    anonymous = app.test_client()
+    response = anonymous.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    page = anonymous.get("/login", headers={"Accept-Language": "en"}).text
+    assert "Demo logins" in page and "zhang.wei" in page and "demo1234" in page
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(app: Flask):
+    anonymous = app.test_client()
+    token = csrf_token(anonymous.get("/login").text)
+    page = anonymous.post("/login", data={"username": "zhang.wei", "password": "nope", "csrf_token": token},
+                          headers={"Accept-Language": "en"}).text
+    assert "Wrong username or password, or the account is deactivated." in page
+
+
+def test_logout_ends_the_session(client: FlaskClient):
+    token = csrf_token(client.get("/").text)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/").status_code == 302
 
 
 def test_health_check(client: FlaskClient):

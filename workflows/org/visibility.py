@@ -1,0 +1,141 @@
+"""Record visibility: the one place that decides whose records a user may see.
+
+A rep sees their own records, a manager those of everyone in their org subtree, an
+admin everything. Every list, detail page and JSON endpoint asks this module, so HTML
+and API answer alike; anything outside the viewer's reach is reported as "not found"
+(404), never "forbidden", so its existence does not leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from core.errors import NotFound
+from engine import HumanTask
+from engine.models import TaskCandidate
+
+from .models import OrgUnit, User
+
+MANAGER_ROLES = frozenset({
+    "sales_manager",
+    "sales_director",
+    "commercial_director",
+    "service_director",
+    "general_manager",
+    "finance",
+})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: enough to scope any query without loading the user again."""
+
+    user_id: int
+    username: str
+    roles: frozenset[str]
+    unit_path: str
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    @property
+    def is_manager(self) -> bool:
+        """Managers, directors and finance see their whole org subtree."""
+        return bool(self.roles & MANAGER_ROLES)
+
+    @property
+    def groups(self) -> frozenset[str]:
+        """The engine's candidate groups are role names."""
+        return self.roles
+
+
+def viewer_for(session: Session, user_id: int) -> Viewer | None:
+    """The viewer for a logged-in user id; None once the user is gone or deactivated."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    return viewer_of(user)
+
+
+def viewer_of(user: User) -> Viewer:
+    """A viewer built from an already loaded user (e.g. straight after authentication)."""
+    return Viewer(
+        user_id=user.id,
+        username=user.username,
+        roles=frozenset(user.roles),
+        unit_path=user.org_unit.path,
+    )
+
+
+def _sees_subtree(viewer: Viewer) -> bool:
+    # An empty path would match every unit: treat a broken row as "self only", not "all".
+    return viewer.is_manager and bool(viewer.unit_path)
+
+
+def visible_usernames(viewer: Viewer) -> Select[str]:
+    """Usernames whose records the viewer may see, as a subquery for ``owner IN (...)``."""
+    if viewer.is_admin:
+        return select(User.username)
+    if _sees_subtree(viewer):
+        return (
+            select(User.username)
+            .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+            .where(OrgUnit.path.startswith(viewer.unit_path, autoescape=True))
+        )
+    return select(User.username).where(User.username == viewer.username)
+
+
+def owner_condition(viewer: Viewer, owner: SQLColumnExpression[str | None]) -> ColumnElement[bool]:
+    """A WHERE clause "this owner column is visible" for any table with an owner column."""
+    if viewer.is_admin:
+        return true()
+    if not _sees_subtree(viewer):
+        return owner == viewer.username
+    return owner.in_(visible_usernames(viewer))
+
+
+def can_see_owner(session: Session, viewer: Viewer, owner_username: str | None) -> bool:
+    """Whether a record owned by ``owner_username`` is visible; unowned ones only to admins."""
+    if viewer.is_admin:
+        return True
+    if owner_username is None:
+        return False
+    if owner_username == viewer.username:
+        return True
+    if not _sees_subtree(viewer):
+        return False
+    query = visible_usernames(viewer).where(User.username == owner_username)
+    return bool(session.scalar(select(exists(query))))
+
+
+def require_visible(
+    session: Session, viewer: Viewer, owner_username: str | None, what: str = "This record"
+) -> None:
+    """Raise NotFound (never PermissionDenied) when the viewer may not see the record."""
+    if not can_see_owner(session, viewer, owner_username):
+        raise NotFound(f"{what} does not exist")
+
+
+def visible_task_condition(viewer: Viewer) -> ColumnElement[bool]:
+    """``human_task`` rows for "all I may see": assigned to me, claimable by me, or (for
+    managers and admins) owned by or assigned to someone in my subtree."""
+    if viewer.is_admin:
+        return true()
+    mine = HumanTask.assignee == viewer.username
+    offered = exists().where(
+        TaskCandidate.task_id == HumanTask.id,
+        or_(
+            and_(TaskCandidate.kind == "user", TaskCandidate.name == viewer.username),
+            and_(TaskCandidate.kind == "group", TaskCandidate.name.in_(sorted(viewer.groups)))
+            if viewer.groups else false(),
+        ),
+    )
+    claimable = and_(HumanTask.assignee.is_(None), offered)
+    if not _sees_subtree(viewer):
+        return or_(mine, claimable)
+    team = visible_usernames(viewer)
+    return or_(mine, claimable, HumanTask.owner.in_(team), HumanTask.assignee.in_(team))

@@ -21,12 +21,14 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     )
     app.extensions["dealflow"] = container
 
-    from . import auth, cli, errors, i18n, processes, security
+    from . import auth, cli, errors, history, i18n, instances, processes, security
 
     i18n.init_app(app)
     security.init_app(app)
     auth.init_app(app)
     app.register_blueprint(processes.bp)
+    app.register_blueprint(instances.bp)
+    history.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint unit setup catalogs migrate clean
+.PHONY: run test lint unit setup catalogs messages migrate clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ $(NODE_STAMP): package.json package-lock.json
 
 $(ASSETS): $(NODE_STAMP) $(wildcard web/assets/*.js)
 	npm run --silent build
+
+# After changing user-visible strings: extract them and merge into both catalogues.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location -o web/messages.pot .
+	$(BIN)/pybabel update -i web/messages.pot -d web/translations --no-fuzzy-matching
+	rm web/messages.pot
 
 catalogs: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d web/translations 2>&1 | grep -v "^compiling" || true

@@ -65,7 +65,8 @@ def _load_user(user_id: str) -> SessionUser | None:
 def _require_login() -> Response | None:
     if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
         return None
-    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -17,7 +17,7 @@ def source_messages(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "lazy_gettext", "-o", str(pot), "--no-location", "."],
+         "-k", "lazy_gettext", "-k", "_l", "-o", str(pot), "--no-location", "."],
         cwd=ROOT, check=True, capture_output=True,
     )
     with pot.open("rb") as handle:

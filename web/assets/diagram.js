@@ -9,7 +9,12 @@ async function draw(container) {
     container.textContent = container.dataset.failed || "The diagram could not be loaded.";
     return;
   }
-  await viewer.importXML(await response.text());
+  try {
+    await viewer.importXML(await response.text());
+  } catch (error) {
+    container.textContent = container.dataset.failed || "The diagram could not be loaded.";
+    return;
+  }
   viewer.get("canvas").zoom("fit-viewport");
   const registry = viewer.get("elementRegistry");
   const canvas = viewer.get("canvas");

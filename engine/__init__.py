@@ -18,7 +18,7 @@ from .errors import (
 from .forms import FormField
 from .models import EngineTimer, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
 from .projection import BusinessColumns, business_from_data
-from .queries import TaskFilter, catalogue, instance_view, list_tasks
+from .queries import TaskFilter, catalogue, count_tasks, history, instance_view, list_tasks
 from .services import ServiceCall, ServiceRegistry
 from .timers import SweepReport, fire_due_timers
 
@@ -45,6 +45,8 @@ __all__ = [
     "TaskFilter",
     "business_from_data",
     "catalogue",
+    "count_tasks",
+    "history",
     "fire_due_timers",
     "instance_view",
     "list_tasks",

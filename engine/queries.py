@@ -46,6 +46,9 @@ class TaskFilter:
     descending: bool = False
     page: int = 1
     per_page: int = 25
+    # Replaces the scope with the caller's own rule of who sees what (e.g. managers'
+    # subtrees), which the engine cannot know.
+    condition: ColumnElement[bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ def _filtered(stmt: Select, f: TaskFilter) -> Select:  # type: ignore[type-arg]
 
 
 def _scope(f: TaskFilter) -> ColumnElement[bool]:
+    if f.condition is not None:
+        return f.condition
     mine = HumanTask.assignee == f.user
     if f.scope == "mine":
         return mine

@@ -21,13 +21,15 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     )
     app.extensions["dealflow"] = container
 
-    from . import auth, cli, errors, history, i18n, instances, processes, security
+    from . import auth, cli, errors, history, i18n, inbox, instances, processes, security, tasks
 
     i18n.init_app(app)
     security.init_app(app)
     auth.init_app(app)
     app.register_blueprint(processes.bp)
     app.register_blueprint(instances.bp)
+    app.register_blueprint(inbox.bp)
+    app.register_blueprint(tasks.bp)
     history.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -1,0 +1,86 @@
+"""The task inbox: my tasks, my groups' tasks and all I may see; claim and give back."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from core.errors import Conflict, NotFound
+from engine import HumanTask, TaskFilter, count_tasks, list_tasks
+from engine.queries import SORTABLE
+from workflows.org.visibility import Viewer, visible_task_condition
+
+from .context import container
+
+bp = Blueprint("inbox", __name__)
+TABS = {"mine": _l("My tasks"), "claimable": _l("My groups' tasks"), "visible": _l("All I may see")}
+FILTERS = ("process_key", "object_type", "stage", "owner")
+
+
+def task_filter(viewer: Viewer, tab: str, **options: object) -> TaskFilter:
+    """The inbox query for a tab; "all I may see" follows the organisation's visibility rule."""
+    base = TaskFilter(user=viewer.username, groups=tuple(viewer.groups), scope=tab)
+    if tab == "visible":
+        base = replace(base, condition=visible_task_condition(viewer))
+    return replace(base, **options)  # type: ignore[arg-type]
+
+
+@bp.get("/tasks")
+def index() -> str:
+    viewer: Viewer = current_user.viewer
+    tab = request.args.get("tab", "mine") if request.args.get("tab") in TABS else "mine"
+    filters = {name: request.args.get(name) or None for name in FILTERS}
+    sort = request.args.get("sort", "created") if request.args.get("sort") in SORTABLE else "created"
+    page = max(1, request.args.get("page", 1, type=int))
+    with container().session_factory() as session:
+        counts = {name: count_tasks(session, task_filter(viewer, name)) for name in TABS}
+        result = list_tasks(session, task_filter(
+            viewer, tab, sort=sort, descending=request.args.get("desc") == "1", page=page, **filters))
+    return render_template("inbox.html", tabs=TABS, tab=tab, counts=counts, page=result, sort=sort,
+                           filters=filters, now=container().engine.clock.now())
+
+
+@bp.post("/tasks/claim")
+def claim() -> Response:
+    """Claim one or many tasks; ones someone else took first are reported, the rest claimed."""
+    claimed, taken = 0, []
+    for task_id in request.form.getlist("task_ids"):
+        try:
+            with container().uow() as uow:
+                require_task_visible(uow.session, current_user.viewer, task_id)
+                container().engine.claim(uow.session, task_id, current_user.viewer.username)
+                uow.commit()
+            claimed += 1
+        except (Conflict, NotFound) as exc:
+            taken.append(str(exc))
+    if claimed:
+        flash(_("Claimed %(count)d task(s).", count=claimed))
+    for message in taken:
+        flash(_("Not claimed: %(reason)s", reason=message))
+    return redirect(request.referrer or url_for("inbox.index"))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+def unclaim(task_id: str) -> Response:
+    try:
+        with container().uow() as uow:
+            container().engine.unclaim(uow.session, task_id, current_user.viewer.username)
+            uow.commit()
+        flash(_("The task is back in its group's list."))
+    except Conflict as exc:
+        flash(str(exc))
+    return redirect(url_for("inbox.index"))
+
+
+def require_task_visible(session: Session, viewer: Viewer, task_id: str) -> None:
+    """Anything outside what the viewer may see answers 404, as if it did not exist."""
+    seen = session.scalar(select(exists().where(HumanTask.id == task_id, visible_task_condition(viewer))))
+    if not seen:
+        raise NotFound("This task does not exist or is no longer open")

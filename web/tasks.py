@@ -1,0 +1,50 @@
+"""Open a task: its form, the business object, its process history; submit to complete it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine import FormInvalid, HumanTask, TaskAlreadyCompleted, TaskAssignedToOther, history
+
+from .context import container
+from .inbox import require_task_visible
+
+bp = Blueprint("tasks", __name__)
+
+
+@bp.get("/tasks/<task_id>")
+def show(task_id: str) -> str:
+    return _render(task_id, values={}, errors={})
+
+
+@bp.post("/tasks/<task_id>")
+def complete(task_id: str) -> Any:
+    values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    try:
+        with container().uow() as uow:
+            require_task_visible(uow.session, current_user.viewer, task_id)
+            container().engine.complete(uow.session, task_id, values, current_user.viewer.username)
+            uow.commit()
+    except FormInvalid as exc:
+        return _render(task_id, values=values, errors=exc.field_errors), 400
+    except (TaskAlreadyCompleted, TaskAssignedToOther) as exc:
+        flash(str(exc))
+        return redirect(url_for("inbox.index"))
+    flash(_("Task completed."))
+    return redirect(url_for("inbox.index"))
+
+
+def _render(task_id: str, values: dict[str, str], errors: dict[str, str]) -> str:
+    c = container()
+    with c.session_factory() as session:
+        require_task_visible(session, current_user.viewer, task_id)
+        task = session.get(HumanTask, task_id)
+        assert task is not None
+        form = c.engine.task_form(session, task_id)
+        events = history(session, task.instance_id)
+        return render_template("task.html", task=task, form=form, values=values, errors=errors,
+                               events=events, now=c.engine.clock.now())

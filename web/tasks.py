@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core.errors import NotFound
 from engine import FormInvalid, HumanTask, TaskAlreadyCompleted, TaskAssignedToOther, history
 
 from .context import container
@@ -33,6 +34,9 @@ def complete(task_id: str) -> Any:
         return _render(task_id, values=values, errors=exc.field_errors), 400
     except (TaskAlreadyCompleted, TaskAssignedToOther) as exc:
         flash(str(exc))
+        return redirect(url_for("inbox.index"))
+    except NotFound:  # completed or withdrawn meanwhile: say so, don't show an error page
+        flash(_("This task is no longer open; someone may have completed it meanwhile."))
         return redirect(url_for("inbox.index"))
     flash(_("Task completed."))
     return redirect(url_for("inbox.index"))

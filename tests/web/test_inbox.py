@@ -58,7 +58,8 @@ def test_completing_moves_the_work_to_the_directors_who_can_claim_it(login, qual
     assert "Approve" in director.get("/tasks?tab=visible").text
     again = client.post(f"/tasks/{qualify_task}", data={"csrf_token": csrf_token(client.get("/tasks").text),
                                                         "budget": "1"})
-    assert again.status_code == 404  # it is no longer open
+    assert again.status_code == 302
+    assert "no longer open" in client.get("/tasks").text  # a message, not an error page
 
 
 def test_claiming_takes_a_group_task(login, container, qualify_task):

@@ -12,10 +12,11 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound, PermissionDenied
 from engine import HumanTask, TaskFilter, count_tasks, list_tasks
 from engine.queries import SORTABLE
-from workflows.org.visibility import Viewer, visible_task_condition
+from workflows.org.models import User
+from workflows.org.visibility import Viewer, can_see_owner, visible_task_condition
 
 from .context import container
 
@@ -44,7 +45,8 @@ def index() -> str:
         result = list_tasks(session, task_filter(
             viewer, tab, sort=sort, descending=request.args.get("desc") == "1", page=page, **filters))
     return render_template("inbox.html", tabs=TABS, tab=tab, counts=counts, page=result, sort=sort,
-                           filters=filters, now=container().engine.clock.now())
+                           filters=filters, now=container().engine.clock.now(),
+                           manager=viewer.is_manager or viewer.is_admin)
 
 
 @bp.post("/tasks/claim")
@@ -77,6 +79,30 @@ def unclaim(task_id: str) -> Response:
     except Conflict as exc:
         flash(str(exc))
     return redirect(url_for("inbox.index"))
+
+
+@bp.post("/tasks/assign")
+def assign() -> Response:
+    """Managers hand one or many tasks to someone in their part of the organisation."""
+    viewer: Viewer = current_user.viewer
+    if not (viewer.is_manager or viewer.is_admin):
+        raise PermissionDenied("Only managers can assign tasks")
+    assignee = (request.form.get("assignee") or "").strip().lower()
+    with container().session_factory() as session:
+        allowed = bool(assignee) and can_see_owner(session, viewer, assignee) and session.scalar(
+            select(exists().where(User.username == assignee, User.active.is_(True))))
+    if not allowed:
+        flash(_("%(name)s is not someone you can assign work to.", name=assignee or "—"))
+        return redirect(request.referrer or url_for("inbox.index"))
+    done = 0
+    for task_id in request.form.getlist("task_ids"):
+        with container().uow() as uow:
+            require_task_visible(uow.session, viewer, task_id)
+            container().engine.assign(uow.session, task_id, assignee, viewer.username)
+            uow.commit()
+        done += 1
+    flash(_("Assigned %(count)d task(s) to %(name)s.", count=done, name=assignee))
+    return redirect(request.referrer or url_for("inbox.index"))
 
 
 def require_task_visible(session: Session, viewer: Viewer, task_id: str) -> None:

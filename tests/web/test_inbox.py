@@ -73,3 +73,17 @@ def test_claiming_takes_a_group_task(login, container, qualify_task):
     response = zhou.post("/tasks/claim", data={"csrf_token": csrf_token(zhou.get("/tasks").text),
                                                "task_ids": [approve_id]}, follow_redirects=True)
     assert "未认领" in response.text  # zhou.min reads Chinese: "Not claimed: …"
+
+
+def test_a_manager_assigns_within_the_team_and_a_rep_cannot(login, qualify_task):
+    manager = login("liu.yang")
+    page = manager.get("/tasks?tab=visible").text
+    manager.post("/tasks/assign", data={"csrf_token": csrf_token(page), "task_ids": [qualify_task],
+                                        "assignee": "zhang.wei"})
+    assert "Qualify" in login("zhang.wei").get("/tasks").text
+    refused = manager.post("/tasks/assign", data={"csrf_token": csrf_token(page), "task_ids": [qualify_task],
+                                                  "assignee": "sun.li"}, follow_redirects=True)
+    assert "sun.li" in refused.text and "Qualify" in login("zhang.wei").get("/tasks").text
+    rep = login("wang.fang")
+    assert rep.post("/tasks/assign", data={"csrf_token": csrf_token(rep.get("/tasks").text),
+                                           "task_ids": [qualify_task], "assignee": "wang.fang"}).status_code == 403

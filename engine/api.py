@@ -119,6 +119,15 @@ class ProcessEngine:
 
     def task_form(self, session: Session, task_id: str) -> list[FormField]:
         """The task's form definition, read from the cached spec, not the instance."""
+        task_spec = self._task_spec(session, task_id)
+        return list(task_spec.extensions.get("form", [])) if task_spec is not None else []
+
+    def task_instructions(self, session: Session, task_id: str) -> str:
+        """What the diagram tells the person doing the task (its BPMN documentation)."""
+        task_spec = self._task_spec(session, task_id)
+        return (getattr(task_spec, "documentation", None) or "").strip()
+
+    def _task_spec(self, session: Session, task_id: str) -> Any:
         row = self._task_row(session, task_id)
         definition = session.get(ProcessDefinition, row.definition_id)
         assert definition is not None
@@ -126,8 +135,8 @@ class ProcessEngine:
         for spec in [loaded.spec, *loaded.subprocess_specs.values()]:
             for task_spec in spec.task_specs.values():
                 if getattr(task_spec, "bpmn_id", None) == row.bpmn_id:
-                    return list(task_spec.extensions.get("form", []))
-        return []
+                    return task_spec
+        return None
 
     def claim(self, session: Session, task_id: str, user: str) -> None:
         claimed = session.execute(

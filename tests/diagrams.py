@@ -24,13 +24,15 @@ def flows(*pairs: tuple[str, str]) -> str:
     )
 
 
-def user_task(task_id: str, name: str, extra: str = "", form: str = "", properties: str = "") -> str:
+def user_task(task_id: str, name: str, extra: str = "", form: str = "", properties: str = "",
+              documentation: str = "") -> str:
     ext = ""
     if form or properties:
         props = f"<camunda:properties>{properties}</camunda:properties>" if properties else ""
         fields = f"<camunda:formData>{form}</camunda:formData>" if form else ""
         ext = f"<bpmn:extensionElements>{props}{fields}</bpmn:extensionElements>"
-    return f'<bpmn:userTask id="{task_id}" name="{name}" {extra}>{ext}</bpmn:userTask>'
+    doc = f"<bpmn:documentation>{documentation}</bpmn:documentation>" if documentation else ""
+    return f'<bpmn:userTask id="{task_id}" name="{name}" {extra}>{doc}{ext}</bpmn:userTask>'
 
 
 def field(field_id: str, kind: str = "string", required: bool = False, extra: str = "") -> str:
@@ -44,7 +46,8 @@ def two_stages() -> str:
         '<bpmn:startEvent id="start"/>'
         + user_task("qualify", "Qualify", 'camunda:assignee="${owner}" camunda:candidateGroups="sales_rep"',
                     field("budget", "money", required=True) + field("note", "textarea"),
-                    '<camunda:property name="stage" value="qualify"/><camunda:property name="probability" value="20"/>')
+                    '<camunda:property name="stage" value="qualify"/><camunda:property name="probability" value="20"/>',
+                    documentation="Confirm the budget with the customer.")
         + user_task("approve", "Approve", 'camunda:candidateGroups="sales_director" camunda:dueDate="P2D"')
         + '<bpmn:endEvent id="end"/>'
         + flows(("start", "qualify"), ("qualify", "approve"), ("approve", "end")),

@@ -49,6 +49,8 @@ def _render(task_id: str, values: dict[str, str], errors: dict[str, str]) -> str
         task = session.get(HumanTask, task_id)
         assert task is not None
         form = c.engine.task_form(session, task_id)
+        instructions = c.engine.task_instructions(session, task_id)
         events = history(session, task.instance_id)
-        return render_template("task.html", task=task, form=form, values=values, errors=errors,
+        return render_template("task.html", task=task, form=form, instructions=instructions,
+                               values=values, errors=errors,
                                events=events, now=c.engine.clock.now())

@@ -33,6 +33,12 @@ def test_my_tasks_show_the_business_object(login, qualify_task):
     assert "My tasks (1)" in page and "Qualify" in page and "ACME" in page and "120,000" in page
 
 
+def test_the_task_page_shows_the_instructions_and_the_form(login, qualify_task):
+    page = login("wang.fang").get(f"/tasks/{qualify_task}").text
+    assert "Confirm the budget with the customer." in page
+    assert 'name="budget"' in page and 'inputmode="decimal"' in page and "<textarea" in page
+
+
 def test_a_rep_of_another_team_neither_sees_nor_opens_the_task(login, qualify_task):
     other = login("sun.li")
     assert "Qualify" not in other.get("/tasks?tab=visible").text

@@ -1,10 +1,9 @@
-"""Shared by the engine benchmark's sections: sizes, targets and how to set up a run."""
+"""Shared by the engine benchmark's sections: its sizes, processes and how to run an instance."""
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,18 +16,8 @@ from core.settings import Settings
 from engine import HumanTask
 from engine.specs import LoadedSpec, parse_sources
 
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dealflow_bench"
 STAGE_DATA = {"note": "ok", "score": 3}
 PIPELINE, LONG_PIPELINE, TIMER = "pipeline6", "pipeline10", "timer_wait"
-OWNERS = 500  # task-list clones are spread over user_0 .. user_499
-ME = "user_7"
-FAR_AWAY = timedelta(days=3650)  # the not-due timers wait this much longer
-TIMER_DURATION = timedelta(days=3)
-MAX_STATE_BYTES = 12 * 1024
-MAX_LATENCY = 0.005
-MAX_EMPTY_SWEEP = 0.005
-MAX_DUE_SWEEP = 10.0
-LATENCY_GROWTH = 1.2  # "no worse at 100k than at 10k", allowing 20% for noise
 _numbers = itertools.count(1)
 
 

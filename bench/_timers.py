@@ -8,10 +8,16 @@ from sqlalchemy import text
 
 import bootstrap
 from bench import _bulk
-from bench._common import FAR_AWAY, MAX_DUE_SWEEP, MAX_EMPTY_SWEEP, TIMER, TIMER_DURATION, Sizes, run_instance
+from bench._common import TIMER, Sizes, run_instance
 from bench._stats import Figure, measured, median, ms, p95, timed
 from core.clock import ManualClock
 from engine import SweepReport, fire_due_timers
+
+FAR_AWAY = timedelta(days=3650)  # the not-due timers wait this much longer
+TIMER_DURATION = timedelta(days=3)
+MAX_EMPTY_SWEEP = 0.005
+MAX_DUE_SWEEP = 10.0
+
 
 # -- (d) timers -------------------------------------------------------------------------------
 

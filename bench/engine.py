@@ -51,10 +51,8 @@ from sqlalchemy import event, text
 import bootstrap
 from bench import _bulk
 from bench._common import (
-    DEFAULT_POSTGRES_URL,
     FULL,
     LONG_PIPELINE,
-    MAX_STATE_BYTES,
     PIPELINE,
     QUICK,
     STAGE_DATA,
@@ -77,6 +75,10 @@ from engine.stepping import (
     new_workflow,
     ready_user_tasks,
 )
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dealflow_bench"
+MAX_STATE_BYTES = 12 * 1024
+
 
 # -- (a) in memory ----------------------------------------------------------------------------
 
@@ -269,4 +271,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

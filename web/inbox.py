@@ -35,6 +35,7 @@ def task_filter(viewer: Viewer, tab: str, **options: object) -> TaskFilter:
 
 @bp.get("/tasks")
 def index() -> str:
+    """The three tabs with their counts; filters, sort and page come from the query string."""
     viewer: Viewer = current_user.viewer
     tab = request.args.get("tab", "mine") if request.args.get("tab") in TABS else "mine"
     filters = {name: request.args.get(name) or None for name in FILTERS}
@@ -52,8 +53,20 @@ def index() -> str:
 @bp.post("/tasks/claim")
 def claim() -> Response:
     """Claim one or many tasks; ones someone else took first are reported, the rest claimed."""
+    return _claim_all(request.form.getlist("task_ids"))
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim_one(task_id: str) -> Response:
+    """The per-row Claim button; a task the viewer may not see answers 404."""
+    _require_visible(task_id)
+    return _claim_all([task_id])
+
+
+def _claim_all(task_ids: list[str]) -> Response:
+    """Each claim is its own unit of work, so one lost race does not undo the others."""
     claimed, taken = 0, []
-    for task_id in request.form.getlist("task_ids"):
+    for task_id in task_ids:
         try:
             with container().uow() as uow:
                 require_task_visible(uow.session, current_user.viewer, task_id)
@@ -66,43 +79,74 @@ def claim() -> Response:
         flash(_("Claimed %(count)d task(s).", count=claimed))
     for message in taken:
         flash(_("Not claimed: %(reason)s", reason=message))
+    if not task_ids:
+        flash(_("Select at least one task."))
     return redirect(request.referrer or url_for("inbox.index"))
 
 
 @bp.post("/tasks/<task_id>/unclaim")
 def unclaim(task_id: str) -> Response:
+    """Give a claimed task back to its group; only its assignee may."""
     try:
         with container().uow() as uow:
+            require_task_visible(uow.session, current_user.viewer, task_id)
             container().engine.unclaim(uow.session, task_id, current_user.viewer.username)
             uow.commit()
         flash(_("The task is back in its group's list."))
     except Conflict as exc:
         flash(str(exc))
-    return redirect(url_for("inbox.index"))
+    return redirect(request.referrer or url_for("inbox.index"))
 
 
 @bp.post("/tasks/assign")
 def assign() -> Response:
     """Managers hand one or many tasks to someone in their part of the organisation."""
+    return _assign_all(request.form.getlist("task_ids"))
+
+
+@bp.post("/tasks/<task_id>/assign")
+def assign_one(task_id: str) -> Response:
+    """The per-row Assign button; same rules as the bulk form, 404 for unseen tasks."""
+    _require_visible(task_id)
+    return _assign_all([task_id])
+
+
+def _assign_all(task_ids: list[str]) -> Response:
     viewer: Viewer = current_user.viewer
     if not (viewer.is_manager or viewer.is_admin):
         raise PermissionDenied("Only managers can assign tasks")
     assignee = (request.form.get("assignee") or "").strip().lower()
-    with container().session_factory() as session:
-        allowed = bool(assignee) and can_see_owner(session, viewer, assignee) and session.scalar(
-            select(exists().where(User.username == assignee, User.active.is_(True))))
-    if not allowed:
+    if not _assignable(viewer, assignee):
         flash(_("%(name)s is not someone you can assign work to.", name=assignee or "—"))
         return redirect(request.referrer or url_for("inbox.index"))
-    done = 0
-    for task_id in request.form.getlist("task_ids"):
-        with container().uow() as uow:
-            require_task_visible(uow.session, viewer, task_id)
-            container().engine.assign(uow.session, task_id, assignee, viewer.username)
-            uow.commit()
-        done += 1
+    done, failed = 0, []
+    for task_id in task_ids:
+        try:
+            with container().uow() as uow:
+                require_task_visible(uow.session, viewer, task_id)
+                container().engine.assign(uow.session, task_id, assignee, viewer.username)
+                uow.commit()
+            done += 1
+        except (Conflict, NotFound) as exc:  # gone meanwhile: report it, keep the others
+            failed.append(str(exc))
     flash(_("Assigned %(count)d task(s) to %(name)s.", count=done, name=assignee))
+    for message in failed:
+        flash(_("Not assigned: %(reason)s", reason=message))
     return redirect(request.referrer or url_for("inbox.index"))
+
+
+def _assignable(viewer: Viewer, assignee: str) -> bool:
+    """Only active users inside the manager's part of the organisation can receive work."""
+    if not assignee:
+        return False
+    with container().session_factory() as session:
+        return can_see_owner(session, viewer, assignee) and bool(session.scalar(
+            select(exists().where(User.username == assignee, User.active.is_(True)))))
+
+
+def _require_visible(task_id: str) -> None:
+    with container().session_factory() as session:
+        require_task_visible(session, current_user.viewer, task_id)
 
 
 def require_task_visible(session: Session, viewer: Viewer, task_id: str) -> None:

@@ -93,3 +93,103 @@ def test_a_manager_assigns_within_the_team_and_a_rep_cannot(login, qualify_task)
     rep = login("wang.fang")
     assert rep.post("/tasks/assign", data={"csrf_token": csrf_token(rep.get("/tasks").text),
                                            "task_ids": [qualify_task], "assignee": "wang.fang"}).status_code == 403
+
+
+def start_another(container: bootstrap.Container, number: int, owner: str = "wang.fang") -> None:
+    """A second opportunity on the already deployed two-stage process."""
+    with container.uow() as uow:
+        container.engine.start(uow.session, "p", f"opportunity:{number}",
+                               {"owner": owner, "title": f"Deal {number}", "amount": "1000"}, owner)
+        uow.commit()
+
+
+def approve_ids(container: bootstrap.Container) -> list[str]:
+    with container.session_factory() as session:
+        return list(session.scalars(select(HumanTask.id).where(HumanTask.name == "Approve")))
+
+
+def test_another_rep_in_the_same_team_sees_it_in_no_tab_and_cannot_open_it(login, qualify_task):
+    zhang = login("zhang.wei")  # Chinese UI; only the task name is asserted, translations come later
+    for tab in ("mine", "claimable", "visible"):
+        assert "ACME" not in zhang.get(f"/tasks?tab={tab}").text
+    assert zhang.get(f"/tasks/{qualify_task}").status_code == 404
+    token = csrf_token(zhang.get("/tasks").text)
+    assert zhang.post(f"/tasks/{qualify_task}/claim", data={"csrf_token": token}).status_code == 404
+
+
+def test_the_approval_is_offered_to_every_sales_director(login, qualify_task):
+    complete(login("wang.fang"), qualify_task, budget="5000")
+    for director in ("chen.hao", "zhou.min"):  # candidate groups are roles, not branches
+        page = login(director).get("/tasks?tab=claimable").text
+        assert "Approve" in page and "ACME" in page
+
+
+def test_claim_one_then_give_it_back(login, container, qualify_task):
+    complete(login("wang.fang"), qualify_task, budget="5000")
+    [approve] = approve_ids(container)
+    chen = login("chen.hao")
+    token = csrf_token(chen.get("/tasks?tab=claimable").text)
+    chen.post(f"/tasks/{approve}/claim", data={"csrf_token": token})
+    mine = chen.get("/tasks").text
+    assert "Approve" in mine and f"/tasks/{approve}/unclaim" in mine
+    chen.post(f"/tasks/{approve}/unclaim", data={"csrf_token": token})
+    assert "Approve" not in chen.get("/tasks").text and "Approve" in chen.get("/tasks?tab=claimable").text
+
+
+def test_bulk_claim_takes_every_selected_task(login, container, qualify_task):
+    start_another(container, 2)
+    wang = login("wang.fang")
+    for task_id in [qualify_task, *_open_qualify_ids(container, exclude=qualify_task)]:
+        complete(wang, task_id, budget="5000")
+    ids = approve_ids(container)
+    chen = login("chen.hao")
+    token = csrf_token(chen.get("/tasks?tab=claimable").text)
+    response = chen.post("/tasks/claim", data={"csrf_token": token, "task_ids": ids}, follow_redirects=True)
+    assert len(ids) == 2 and "(2)" in response.text
+    page = chen.get("/tasks").text
+    assert "ACME" in page and "Deal 2" in page
+
+
+def _open_qualify_ids(container: bootstrap.Container, exclude: str) -> list[str]:
+    with container.session_factory() as session:
+        return list(session.scalars(select(HumanTask.id).where(HumanTask.name == "Qualify",
+                                                               HumanTask.id != exclude)))
+
+
+def test_a_manager_assigns_one_task_from_its_row(login, qualify_task):
+    manager = login("liu.yang")
+    page = manager.get("/tasks?tab=visible").text
+    assert f"/tasks/{qualify_task}/assign" in page
+    manager.post(f"/tasks/{qualify_task}/assign", data={"csrf_token": csrf_token(page), "assignee": "zhang.wei"})
+    assert "ACME" in login("zhang.wei").get("/tasks").text
+    assert "ACME" not in login("wang.fang").get("/tasks").text
+
+
+def test_a_rep_cannot_use_the_row_assign_endpoint(login, qualify_task):
+    rep = login("wang.fang")
+    response = rep.post(f"/tasks/{qualify_task}/assign",
+                        data={"csrf_token": csrf_token(rep.get("/tasks").text), "assignee": "zhang.wei"})
+    assert response.status_code == 403
+    assert "ACME" in rep.get("/tasks").text
+
+
+def test_the_inbox_filters_and_sorts(login, container, qualify_task):
+    start_another(container, 2)
+    wang = login("wang.fang")
+    assert "Deal 2" not in wang.get("/tasks?owner=nobody").text
+    page = wang.get("/tasks?sort=title&desc=1").text
+    assert page.index("Deal 2") < page.index("ACME")
+    page = wang.get("/tasks?sort=title").text
+    assert page.index("ACME") < page.index("Deal 2")
+
+
+def test_the_task_page_works_in_chinese(login, qualify_task):
+    manager = login("liu.yang")
+    manager.post(f"/tasks/{qualify_task}/assign",
+                 data={"csrf_token": csrf_token(manager.get("/tasks").text), "assignee": "zhang.wei"})
+    zhang = login("zhang.wei")
+    page = zhang.get(f"/tasks/{qualify_task}")
+    assert page.status_code == 200 and "Qualify" in page.text and "ACME" in page.text
+    assert '<html lang="zh' in page.text
+    response = complete(zhang, qualify_task, budget="abc")
+    assert response.status_code == 400 and 'value="abc"' in response.text  # the input is kept

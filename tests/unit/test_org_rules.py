@@ -29,7 +29,8 @@ def test_roles_decide_admin_manager_and_groups():
     assert all(viewer(role).is_manager for role in MANAGER_ROLES)
     assert not viewer("sales_rep", "process_designer").is_manager
     assert viewer("sales_rep", "finance").groups == {"sales_rep", "finance"}
-    assert MANAGER_ROLES < set(ROLES)
+    assert MANAGER_ROLES == {"sales_manager", "sales_director", "commercial_director", "service_director",
+                             "general_manager", "finance"}
 
 
 def test_login_refusals_are_permission_denied():

@@ -20,6 +20,8 @@ ROLES = (
     "process_designer",
     "admin",
 )
+# Everyone who sees their whole org subtree: managers, directors, finance.
+MANAGER_ROLES = frozenset(ROLES) - {"sales_rep", "process_designer", "admin"}
 UNIT_KINDS = ("company", "branch", "department", "team")
 LOCALES = ("zh_CN", "en")
 

@@ -17,16 +17,7 @@ from core.errors import NotFound
 from engine import HumanTask
 from engine.models import TaskCandidate
 
-from .models import OrgUnit, User
-
-MANAGER_ROLES = frozenset({
-    "sales_manager",
-    "sales_director",
-    "commercial_director",
-    "service_director",
-    "general_manager",
-    "finance",
-})
+from .models import MANAGER_ROLES, OrgUnit, User
 
 
 @dataclass(frozen=True)

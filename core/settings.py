@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from babel.numbers import is_currency
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -35,6 +36,7 @@ class Settings:
     scheduler: str = "embedded"
     timer_interval_seconds: float = 5.0
     max_upload_bytes: int = 2 * 1024 * 1024
+    currency: str = "CNY"
 
     @classmethod
     def from_env(
@@ -58,6 +60,7 @@ class Settings:
             scheduler=get("SCHEDULER") or ("celery" if get("BROKER_URL") else "embedded"),
             timer_interval_seconds=_number(get("TIMER_INTERVAL") or "5", "TIMER_INTERVAL"),
             max_upload_bytes=int(_number(get("MAX_UPLOAD_BYTES") or "2097152", "MAX_UPLOAD_BYTES")),
+            currency=(get("CURRENCY") or "CNY").upper(),
         )
         settings.validate()
         return settings
@@ -77,6 +80,10 @@ class Settings:
             raise SettingsError(f"{PREFIX}SCHEDULER=celery needs {PREFIX}BROKER_URL")
         if self.production and self.secret_key == DEFAULT_SECRET:
             raise SettingsError(f"{PREFIX}SECRET_KEY must be set in production")
+        if not is_currency(self.currency):
+            raise SettingsError(
+                f"{PREFIX}CURRENCY must be an ISO 4217 code such as CNY (got {self.currency!r})"
+            )
         if self.timer_interval_seconds <= 0:
             raise SettingsError(f"{PREFIX}TIMER_INTERVAL must be a positive number of seconds")
 

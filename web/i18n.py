@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Flask, redirect, request, session, url_for
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, format_currency, get_locale
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -36,6 +38,12 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.add_url_rule("/language/<code>", "set_language", set_language, methods=["POST"])
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["money"] = money
+
+
+def money(amount: Decimal) -> str:
+    """An amount in the company's currency, written the way the reader's locale writes money."""
+    return str(format_currency(amount, container().settings.currency))
 
 
 def set_language(code: str) -> Response:

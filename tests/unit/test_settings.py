@@ -30,6 +30,7 @@ def test_a_broker_switches_timers_to_celery():
         ({"DEALFLOW_TIMER_INTERVAL": "soon"}, "DEALFLOW_TIMER_INTERVAL must be a number"),
         ({"DEALFLOW_SCHEDULER": "cron"}, "DEALFLOW_SCHEDULER must be one of embedded, celery, off"),
         ({"DEALFLOW_SCHEDULER": "celery"}, "DEALFLOW_SCHEDULER=celery needs DEALFLOW_BROKER_URL"),
+        ({"DEALFLOW_CURRENCY": "RMB"}, "DEALFLOW_CURRENCY must be an ISO 4217 code"),
         ({"DEALFLOW_ENV": "production"}, "DEALFLOW_SECRET_KEY must be set in production"),
     ],
 )

@@ -30,7 +30,8 @@ def complete(client, task_id: str, **values: str):
 
 def test_my_tasks_show_the_business_object(login, qualify_task):
     page = login("wang.fang").get("/tasks").text
-    assert "My tasks (1)" in page and "Qualify" in page and "ACME" in page and "120,000" in page
+    assert "My tasks (1)" in page and "Qualify" in page and "ACME" in page and "CN¥120,000.00" in page
+    assert "1/5/26, 5:00\u202fPM" in page  # created 09:00 UTC, shown in the rep's Shanghai time
 
 
 def test_the_task_page_shows_the_instructions_and_the_form(login, qualify_task):
@@ -190,6 +191,6 @@ def test_the_task_page_works_in_chinese(login, qualify_task):
     zhang = login("zhang.wei")
     page = zhang.get(f"/tasks/{qualify_task}")
     assert page.status_code == 200 and "Qualify" in page.text and "ACME" in page.text
-    assert '<html lang="zh' in page.text
+    assert '<html lang="zh' in page.text and "¥120,000.00" in page.text
     response = complete(zhang, qualify_task, budget="abc")
     assert response.status_code == 400 and 'value="abc"' in response.text  # the input is kept

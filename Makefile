@@ -28,7 +28,7 @@ $(ASSETS): $(NODE_STAMP) $(wildcard web/assets/*.js)
 
 # After changing user-visible strings: extract them and merge into both catalogues.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location -o web/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k Phrase --no-location -o web/messages.pot .
 	$(BIN)/pybabel update -i web/messages.pot -d web/translations --no-fuzzy-matching
 	rm web/messages.pot
 

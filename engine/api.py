@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.clock import Clock, SystemClock
+from core.phrases import Phrase
 
 from . import deployment
 from .clock import use_clock
@@ -105,11 +106,11 @@ class ProcessEngine:
         """Complete a user task as ``user`` with form ``data``; the form's rules apply."""
         instance, row = self._lock_task(session, task_id)
         if row.assignee and user and row.assignee != user:
-            raise TaskAssignedToOther(f"This task is assigned to {row.assignee}")
+            raise TaskAssignedToOther(Phrase("This task is assigned to %(name)s", name=row.assignee))
         workflow = self._load(session, instance)
         task = workflow.get_task_from_id(UUID(task_id))
         if task is None or task.state != TaskState.READY:
-            raise TaskAlreadyCompleted("This task is no longer open")
+            raise TaskAlreadyCompleted(Phrase("This task is no longer open"))
         values = self._form_values(task, data)
         log = StepLog()
         complete_user_task(workflow, task, values, log)
@@ -146,14 +147,14 @@ class ProcessEngine:
         row = self._task_row(session, task_id, refresh=True)
         won = cast(CursorResult[Any], claimed).rowcount == 1
         if not won and row.assignee != user:
-            raise TaskAssignedToOther(f"This task was already claimed by {row.assignee}")
+            raise TaskAssignedToOther(Phrase("This task was already claimed by %(name)s", name=row.assignee))
         if won:
             self._task_history(session, row, "task_claimed", user)
 
     def unclaim(self, session: Session, task_id: str, user: str) -> None:
         row = self._task_row(session, task_id, refresh=True)
         if row.assignee != user:
-            raise TaskAssignedToOther("Only the person who claimed a task can give it back")
+            raise TaskAssignedToOther(Phrase("Only the person who claimed a task can give it back"))
         row.assignee = None
         self._task_history(session, row, "task_unclaimed", user)
 
@@ -223,11 +224,11 @@ class ProcessEngine:
         try:
             instance = session.scalars(stmt.execution_options(populate_existing=True)).first()
         except OperationalError as exc:
-            raise InstanceBusy("This process is busy with another change; please try again") from exc
+            raise InstanceBusy(Phrase("This process is busy with another change; please try again")) from exc
         if instance is None:
             if missing is not None:
                 missing()
-            raise InstanceNotFound(f"Process {instance_id} does not exist")
+            raise InstanceNotFound(Phrase("Process %(id)s does not exist", id=instance_id))
         return instance
 
     def _lock_task(self, session: Session, task_id: str) -> tuple[ProcessInstance, HumanTask]:
@@ -243,9 +244,11 @@ class ProcessEngine:
         done = session.scalars(select(HistoryEvent).where(
             HistoryEvent.task_guid == task_id, HistoryEvent.event == "task_completed")).first()
         if done is not None:
-            by = f" by {done.actor}" if done.actor else ""
-            raise TaskAlreadyCompleted(f"This task was already completed{by}")
-        raise TaskNotFound("This task does not exist or is no longer open")
+            if done.actor:
+                by = Phrase("This task was already completed by %(name)s", name=done.actor)
+                raise TaskAlreadyCompleted(by)
+            raise TaskAlreadyCompleted(Phrase("This task was already completed"))
+        raise TaskNotFound(Phrase("This task does not exist or is no longer open"))
 
     def _load(self, session: Session, instance: ProcessInstance) -> BpmnWorkflow:
         definition = instance.definition
@@ -264,7 +267,7 @@ class ProcessEngine:
         try:
             projector.session.flush()
         except StaleDataError as exc:
-            raise InstanceBusy("This process was changed by someone else; please reload") from exc
+            raise InstanceBusy(Phrase("This process was changed by someone else; please reload")) from exc
 
     def _projector(self, session: Session, instance: ProcessInstance) -> Projector:
         engine = self._script_engine(session, instance)

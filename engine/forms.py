@@ -14,6 +14,8 @@ from typing import Any
 
 from lxml import etree
 
+from core.phrases import Phrase
+
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 FIELD_TYPES = ("string", "textarea", "long", "decimal", "money", "boolean", "date", "enum")
 _NUMERIC = ("long", "decimal", "money")
@@ -105,7 +107,7 @@ def validate_submission(
     so a crafted request cannot set process variables the designer never exposed.
     """
     known = {f.id for f in form}
-    errors = {key: "is not a field of this form" for key in submitted if key not in known}
+    errors = {key: Phrase("is not a field of this form") for key in submitted if key not in known}
     clean: dict[str, Any] = {}
     for f in form:
         if f.readonly:
@@ -114,7 +116,7 @@ def validate_submission(
         if f.type == "boolean":
             value, error = _to_bool(raw)
         elif raw is None or (isinstance(raw, str) and raw.strip() == ""):
-            value, error = None, ("is required" if f.required else None)
+            value, error = None, (Phrase("is required") if f.required else None)
         else:
             value, error = _coerce(f, raw)
         if error:
@@ -130,7 +132,7 @@ def _to_bool(raw: Any) -> tuple[bool | None, str | None]:
     text = str(raw).strip().lower()
     if text in _TRUE or text in _FALSE:
         return text in _TRUE, None
-    return None, "must be yes or no"
+    return None, Phrase("must be yes or no")
 
 
 def _coerce(f: FormField, raw: Any) -> tuple[Any, str | None]:
@@ -140,34 +142,34 @@ def _coerce(f: FormField, raw: Any) -> tuple[Any, str | None]:
         try:
             return (raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())), None
         except ValueError:
-            return None, "must be a date (YYYY-MM-DD)"
+            return None, Phrase("must be a date (YYYY-MM-DD)")
     text = str(raw).strip() if f.type != "textarea" else str(raw)
     if f.type == "enum" and text not in {o[0] for o in f.options}:
-        return None, "is not one of the allowed values"
+        return None, Phrase("is not one of the allowed values")
     if f.minlength is not None and len(text) < f.minlength:
-        return None, f"must be at least {f.minlength} characters"
+        return None, Phrase("must be at least %(count)s characters", count=f.minlength)
     if f.maxlength is not None and len(text) > f.maxlength:
-        return None, f"must be at most {f.maxlength} characters"
+        return None, Phrase("must be at most %(count)s characters", count=f.maxlength)
     return text, None
 
 
 def _coerce_number(f: FormField, raw: Any) -> tuple[Any, str | None]:
     if isinstance(raw, bool):
-        return None, "must be a number"
+        return None, Phrase("must be a number")
     try:
         number = Decimal(str(raw).strip().replace(",", ""))
     except InvalidOperation:
-        return None, "must be a number"
+        return None, Phrase("must be a number")
     if not number.is_finite():
-        return None, "must be a number"
+        return None, Phrase("must be a number")
     if f.type == "long":
         if number != number.to_integral_value():
-            return None, "must be a whole number"
+            return None, Phrase("must be a whole number")
         number = Decimal(int(number))
     if f.min is not None and number < Decimal(f.min):
-        return None, f"must be at least {f.min}"
+        return None, Phrase("must be at least %(limit)s", limit=f.min)
     if f.max is not None and number > Decimal(f.max):
-        return None, f"must be at most {f.max}"
+        return None, Phrase("must be at most %(limit)s", limit=f.max)
     if f.type == "long":
         return int(number), None
     return (number.quantize(Decimal("0.01")) if f.type == "money" else number), None

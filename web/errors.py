@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from core.errors import Conflict, DealflowError, InvalidInput, NotFound, PermissionDenied
 
+from .i18n import message_of
+
 log = logging.getLogger(__name__)
 _STATUS = ((NotFound, 404), (PermissionDenied, 403), (Conflict, 409), (InvalidInput, 400))
 _TITLES = {
@@ -42,7 +44,7 @@ def init_app(app: Flask) -> None:
 
 def _domain_error(exc: DealflowError) -> tuple[str, int]:
     status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
-    return _page(status, str(exc))
+    return _page(status, message_of(exc))
 
 
 def _http_error(exc: HTTPException) -> tuple[str, int]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Flask, redirect, request, session, url_for
-from flask_babel import Babel, format_currency, get_locale
+from flask_babel import Babel, format_currency, get_locale, gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from core.phrases import Phrase
 from workflows.org.preferences import set_locale
 
 from .context import container
@@ -39,6 +40,19 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/language/<code>", "set_language", set_language, methods=["POST"])
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["translated"] = translated
+
+
+def translated(text: str) -> str:
+    """Text from the domain or engine in the reader's language (a ``Phrase``), else as it is."""
+    if isinstance(text, Phrase):
+        return str(gettext(text.msgid, **text.values))
+    return text
+
+
+def message_of(error: Exception) -> str:
+    """An error's message for the reader: its ``Phrase`` translated, else its text."""
+    return translated(error.args[0]) if error.args and isinstance(error.args[0], str) else str(error)
 
 
 def money(amount: Decimal) -> str:

@@ -19,6 +19,7 @@ from workflows.org.models import User
 from workflows.org.visibility import Viewer, can_see_owner, visible_task_condition
 
 from .context import container
+from .i18n import message_of
 
 bp = Blueprint("inbox", __name__)
 TABS = {"mine": _l("My tasks"), "claimable": _l("My groups' tasks"), "visible": _l("All I may see")}
@@ -74,7 +75,7 @@ def _claim_all(task_ids: list[str]) -> Response:
                 uow.commit()
             claimed += 1
         except (Conflict, NotFound) as exc:
-            taken.append(str(exc))
+            taken.append(message_of(exc))
     if claimed:
         flash(_("Claimed %(count)d task(s).", count=claimed))
     for message in taken:
@@ -94,7 +95,7 @@ def unclaim(task_id: str) -> Response:
             uow.commit()
         flash(_("The task is back in its group's list."))
     except Conflict as exc:
-        flash(str(exc))
+        flash(message_of(exc))
     return redirect(request.referrer or url_for("inbox.index"))
 
 
@@ -128,7 +129,7 @@ def _assign_all(task_ids: list[str]) -> Response:
                 uow.commit()
             done += 1
         except (Conflict, NotFound) as exc:  # gone meanwhile: report it, keep the others
-            failed.append(str(exc))
+            failed.append(message_of(exc))
     flash(_("Assigned %(count)d task(s) to %(name)s.", count=done, name=assignee))
     for message in failed:
         flash(_("Not assigned: %(reason)s", reason=message))
@@ -153,4 +154,4 @@ def require_task_visible(session: Session, viewer: Viewer, task_id: str) -> None
     """Anything outside what the viewer may see answers 404, as if it did not exist."""
     seen = session.scalar(select(exists().where(HumanTask.id == task_id, visible_task_condition(viewer))))
     if not seen:
-        raise NotFound("This task does not exist or is no longer open")
+        raise NotFound(_("This task does not exist or is no longer open"))

@@ -12,6 +12,7 @@ from core.errors import NotFound
 from engine import FormInvalid, HumanTask, TaskAlreadyCompleted, TaskAssignedToOther, history
 
 from .context import container
+from .i18n import message_of
 from .inbox import require_task_visible
 
 bp = Blueprint("tasks", __name__)
@@ -33,7 +34,7 @@ def complete(task_id: str) -> Any:
     except FormInvalid as exc:
         return _render(task_id, values=values, errors=exc.field_errors), 400
     except (TaskAlreadyCompleted, TaskAssignedToOther) as exc:
-        flash(str(exc))
+        flash(message_of(exc))
         return redirect(url_for("inbox.index"))
     except NotFound:  # completed or withdrawn meanwhile: say so, don't show an error page
         flash(_("This task is no longer open; someone may have completed it meanwhile."))

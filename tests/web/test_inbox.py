@@ -194,3 +194,4 @@ def test_the_task_page_works_in_chinese(login, qualify_task):
     assert '<html lang="zh' in page.text and "¥120,000.00" in page.text
     response = complete(zhang, qualify_task, budget="abc")
     assert response.status_code == 400 and 'value="abc"' in response.text  # the input is kept
+    assert "必须是数字" in response.text  # the engine's field message, in the reader's language

@@ -17,11 +17,11 @@ STAGE_FORM = (
 )
 
 
-def _document(process_id: str, name: str, body: str) -> str:
+def _document(process_id: str, name: str, body: str, attributes: str = "") -> str:
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions {NAMESPACES} id="defs_{process_id}" '
         f'targetNamespace="http://bpmn.io/schema/bpmn"><bpmn:process id="{process_id}" name="{name}" '
-        f'isExecutable="true">{body}</bpmn:process></bpmn:definitions>'
+        f'isExecutable="true"{attributes}>{body}</bpmn:process></bpmn:definitions>'
     )
 
 
@@ -32,8 +32,11 @@ def _flows(ids: list[str]) -> str:
     )
 
 
-def pipeline(stages: int, process_id: str | None = None) -> str:
-    """start -> stage_1 -> ... -> stage_N -> end; each stage a user task for the owner."""
+def pipeline(stages: int, process_id: str | None = None, starter_groups: str = "") -> str:
+    """start -> stage_1 -> ... -> stage_N -> end; each stage a user task for the owner.
+
+    ``starter_groups`` lets those roles start it by hand (``camunda:candidateStarterGroups``).
+    """
     process_id = process_id or f"pipeline{stages}"
     tasks = "".join(
         f'<bpmn:userTask id="stage_{i}" name="Stage {i}" camunda:assignee="${{owner}}" '
@@ -42,7 +45,8 @@ def pipeline(stages: int, process_id: str | None = None) -> str:
     )
     ids = ["start", *(f"stage_{i}" for i in range(1, stages + 1)), "end"]
     body = f'<bpmn:startEvent id="start"/>{tasks}<bpmn:endEvent id="end"/>{_flows(ids)}'
-    return _document(process_id, f"{stages}-stage pipeline", body)
+    starters = f' camunda:candidateStarterGroups="{starter_groups}"' if starter_groups else ""
+    return _document(process_id, f"{stages}-stage pipeline", body, starters)
 
 
 def timer_wait(duration: str = "P3D", process_id: str = "timer_wait") -> str:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import cProfile
+import pstats
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -66,3 +70,15 @@ def summary_table(figures: Sequence[Figure]) -> str:
              for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
+
+
+def print_profile(action: Callable[[], object], title: str, packages: str, top: int = 20) -> None:
+    """cProfile ``action``; print the project's ``packages`` by cumulative time, then all by own time."""
+    profiler = cProfile.Profile()
+    profiler.runcall(action)
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    root = str(Path(__file__).resolve().parents[1])
+    print(f"\n{title}")
+    stats.sort_stats("cumulative").print_stats(f"{root}/({packages})/", top)
+    print("by own time:")
+    stats.sort_stats("tottime").print_stats(15)

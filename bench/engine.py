@@ -29,9 +29,7 @@ nothing is asserted about time.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import os
-import pstats
 import sqlite3
 import sys
 import tempfile
@@ -61,7 +59,7 @@ from bench._common import (
     pipeline_spec,
     run_instance,
 )
-from bench._stats import Figure, median, rate_runs, summary_table, timed
+from bench._stats import Figure, median, print_profile, rate_runs, summary_table, timed
 from bench._task_lists import bench_task_lists
 from bench._timers import bench_timers
 from core.clock import ManualClock
@@ -210,15 +208,9 @@ def statement_breakdown(container: bootstrap.Container, count: int = 10) -> None
 
 
 def profile_lifecycles(container: bootstrap.Container, count: int = 10) -> None:
-    profiler = cProfile.Profile()
-    profiler.runcall(lambda: [run_instance(container, PIPELINE, "alice", 6) for _ in range(count)])
-    stats = pstats.Stats(profiler, stream=sys.stdout)
-    root = str(Path(__file__).resolve().parents[1])
-    print(f"\ncProfile of {count} persisted lifecycles on PostgreSQL, by cumulative time, "
-          "engine/ and core/ only:")
-    stats.sort_stats("cumulative").print_stats(f"{root}/(engine|core)/", 20)
-    print("by own time:")
-    stats.sort_stats("tottime").print_stats(15)
+    print_profile(lambda: [run_instance(container, PIPELINE, "alice", 6) for _ in range(count)],
+                  f"cProfile of {count} persisted lifecycles on PostgreSQL, by cumulative time, "
+                  "engine/ and core/ only:", "engine|core")
 
 
 def describe_setup(sizes: Sizes, postgres: bootstrap.Container, quick: bool) -> None:

@@ -17,14 +17,17 @@ from .errors import (
 )
 from .forms import FormField
 from .models import EngineTimer, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
+from .outline import Element
 from .projection import BusinessColumns, business_from_data
-from .queries import TaskFilter, catalogue, count_tasks, history, instance_view, list_tasks
+from .queries import TaskFilter, catalogue, count_tasks, history, instance_view, list_tasks, task_completion
 from .services import ServiceCall, ServiceRegistry
+from .specs import Starters
 from .timers import SweepReport, fire_due_timers
 
 __all__ = [
     "BusinessColumns",
     "DeployError",
+    "Element",
     "EngineTimer",
     "FormField",
     "FormInvalid",
@@ -39,6 +42,7 @@ __all__ = [
     "ProcessStepFailed",
     "ServiceCall",
     "ServiceRegistry",
+    "Starters",
     "SweepReport",
     "TaskAlreadyCompleted",
     "TaskAssignedToOther",
@@ -50,4 +54,5 @@ __all__ = [
     "fire_due_timers",
     "instance_view",
     "list_tasks",
+    "task_completion",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.errors import Conflict, DealflowError, InvalidInput, NotFound
+from core.phrases import Phrase
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ class FormInvalid(InvalidInput):
 
     def __init__(self, field_errors: dict[str, str]) -> None:
         fields = ", ".join(sorted(field_errors))
-        super().__init__(f"Please correct: {fields}", [f"{k}: {v}" for k, v in field_errors.items()])
+        super().__init__(Phrase("Please correct: %(fields)s", fields=fields),
+                         [f"{k}: {v}" for k, v in field_errors.items()])
         self.field_errors = field_errors
 
 

@@ -131,6 +131,12 @@ def instance_view(session: Session, instance_id: int) -> InstanceView:
     )
 
 
+def task_completion(session: Session, task_id: str) -> HistoryEvent | None:
+    """The event recording who completed a user task, once it is closed that way."""
+    return session.scalars(select(HistoryEvent).where(
+        HistoryEvent.task_guid == task_id, HistoryEvent.event == "task_completed")).first()
+
+
 def history(session: Session, instance_id: int) -> Sequence[HistoryEvent]:
     return session.scalars(
         select(HistoryEvent).where(HistoryEvent.instance_id == instance_id).order_by(HistoryEvent.id)

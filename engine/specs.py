@@ -18,7 +18,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from .errors import Problem
 from .models import ProcessDefinition
-from .parsing import BPMN_NS, DealflowParser, normalise
+from .parsing import BPMN_NS, DealflowParser, camunda_attr, normalise, split_list
 from .xmlsafe import MAX_FILE_BYTES, load_xml
 
 DMN_NAMESPACES = (
@@ -30,6 +30,14 @@ DMN_NAMESPACES = (
 
 
 @dataclass(frozen=True)
+class Starters:
+    """Who the diagram says may start it (``camunda:candidateStarterGroups``/``Users``)."""
+
+    groups: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class LoadedSpec:
     """A top-level executable process and every process it calls."""
 
@@ -37,6 +45,7 @@ class LoadedSpec:
     name: str
     spec: BpmnProcessSpec
     subprocess_specs: Mapping[str, BpmnProcessSpec]
+    starters: Starters = Starters()
 
 
 @dataclass
@@ -101,7 +110,11 @@ def _load(parser: DealflowParser, key: str, problems: list[Problem]) -> LoadedSp
     except SpiffWorkflowException as exc:
         problems.append(Problem(str(exc), element_id=key))
         return None
-    return LoadedSpec(key=key, name=spec.description or key, spec=spec, subprocess_specs=subprocess_specs)
+    node = parser.get_process_parser(key).node
+    starters = Starters(tuple(split_list(camunda_attr(node, "candidateStarterGroups"))),
+                        tuple(split_list(camunda_attr(node, "candidateStarterUsers"))))
+    return LoadedSpec(key=key, name=spec.description or key, spec=spec, subprocess_specs=subprocess_specs,
+                      starters=starters)
 
 
 def problem_from(exc: ValidationException, filename: str | None = None) -> Problem:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -115,6 +116,24 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[tuple[Task, datetime]]:
             if isinstance(value, str):
                 timers.append((task, TimerEventDefinition.get_datetime(value)))
     return timers
+
+
+def has_timer_events(workflow: BpmnWorkflow) -> bool:
+    """Whether the process, or any process it calls, has a timer event anywhere."""
+    return any(_spec_has_timers(spec) for spec in (workflow.spec, *workflow.subprocess_specs.values()))
+
+
+_TIMED_SPECS: WeakKeyDictionary[Any, bool] = WeakKeyDictionary()
+
+
+def _spec_has_timers(spec: Any) -> bool:
+    """Specs are immutable and cached per deployed version, so the answer is kept per spec."""
+    found = _TIMED_SPECS.get(spec)
+    if found is None:
+        found = _TIMED_SPECS[spec] = any(
+            isinstance(definition, TimerEventDefinition) for task_spec in spec.task_specs.values()
+            for definition in _definitions(getattr(task_spec, "event_definition", None)))
+    return found
 
 
 def _definitions(definition: Any) -> list[Any]:

@@ -21,6 +21,7 @@ from workflows.org.passwords import MIN_LENGTH
 from workflows.org.visibility import Viewer, viewer_of
 
 from .context import container
+from .errors import is_api_request
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -63,7 +64,8 @@ def _load_user(user_id: str) -> SessionUser | None:
 
 
 def _require_login() -> Response | None:
-    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+    # The JSON API checks its bearer token itself (web/api/auth.py) and never redirects.
+    if is_api_request() or request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
         return None
     target = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("auth.login", next=target))

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from core.errors import Conflict, NotFound, PermissionDenied
-from engine import HumanTask, TaskFilter, count_tasks, list_tasks
+from engine import list_tasks
 from engine.queries import SORTABLE
 from workflows.org.models import User
-from workflows.org.visibility import Viewer, can_see_owner, visible_task_condition
+from workflows.org.visibility import Viewer, can_see_owner, require_task_visible, tab_counts, task_filter
 
 from .context import container
 from .i18n import message_of
@@ -24,14 +21,6 @@ from .i18n import message_of
 bp = Blueprint("inbox", __name__)
 TABS = {"mine": _l("My tasks"), "claimable": _l("My groups' tasks"), "visible": _l("All I may see")}
 FILTERS = ("process_key", "object_type", "stage", "owner")
-
-
-def task_filter(viewer: Viewer, tab: str, **options: object) -> TaskFilter:
-    """The inbox query for a tab; "all I may see" follows the organisation's visibility rule."""
-    base = TaskFilter(user=viewer.username, groups=tuple(viewer.groups), scope=tab)
-    if tab == "visible":
-        base = replace(base, condition=visible_task_condition(viewer))
-    return replace(base, **options)  # type: ignore[arg-type]
 
 
 @bp.get("/tasks")
@@ -43,7 +32,7 @@ def index() -> str:
     sort = request.args.get("sort", "created") if request.args.get("sort") in SORTABLE else "created"
     page = max(1, request.args.get("page", 1, type=int))
     with container().session_factory() as session:
-        counts = {name: count_tasks(session, task_filter(viewer, name)) for name in TABS}
+        counts = tab_counts(session, viewer)
         result = list_tasks(session, task_filter(
             viewer, tab, sort=sort, descending=request.args.get("desc") == "1", page=page, **filters))
     return render_template("inbox.html", tabs=TABS, tab=tab, counts=counts, page=result, sort=sort,
@@ -148,10 +137,3 @@ def _assignable(viewer: Viewer, assignee: str) -> bool:
 def _require_visible(task_id: str) -> None:
     with container().session_factory() as session:
         require_task_visible(session, current_user.viewer, task_id)
-
-
-def require_task_visible(session: Session, viewer: Viewer, task_id: str) -> None:
-    """Anything outside what the viewer may see answers 404, as if it did not exist."""
-    seen = session.scalar(select(exists().where(HumanTask.id == task_id, visible_task_condition(viewer))))
-    if not seen:
-        raise NotFound(_("This task does not exist or is no longer open"))

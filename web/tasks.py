@@ -10,10 +10,10 @@ from flask_login import current_user
 
 from core.errors import NotFound
 from engine import FormInvalid, HumanTask, TaskAlreadyCompleted, TaskAssignedToOther, history
+from workflows.org.visibility import require_task_visible
 
 from .context import container
 from .i18n import message_of
-from .inbox import require_task_visible
 
 bp = Blueprint("tasks", __name__)
 

@@ -10,10 +10,18 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 import bootstrap
+from engine import HumanTask
+from tests import diagrams
+from tests.web.api_client import ApiClient
 from web import create_app
 from workflows.org.demo import DEMO_PASSWORD, load_demo
+from workflows.org.models import User
+from workflows.org.tokens import issue_token
+
+Api = Callable[[str], ApiClient]
 
 
 @pytest.fixture
@@ -54,3 +62,30 @@ def login(app: Flask) -> Callable[..., FlaskClient]:
 @pytest.fixture
 def client(login: Callable[..., FlaskClient]) -> FlaskClient:
     return login()
+
+
+def issue(container: bootstrap.Container, username: str) -> str:
+    """A new API token's secret for a demo user."""
+    with container.uow() as uow:
+        user_id = uow.session.scalars(select(User.id).where(User.username == username)).one()
+        secret = issue_token(uow.session, user_id, "tests", container.engine.clock.now()).secret
+        uow.commit()
+    return secret
+
+
+@pytest.fixture
+def qualify_task(app: Flask, container: bootstrap.Container) -> str:
+    """wang.fang's Qualify task on ACME (120,000), in a two-stage process."""
+    with container.uow() as uow:
+        container.engine.deploy(uow.session, {"p.bpmn": diagrams.two_stages()}, "designer")
+        container.engine.start(uow.session, "p", "opportunity:1",
+                               {"owner": "wang.fang", "title": "ACME", "amount": "120000"}, "wang.fang")
+        uow.commit()
+    with container.session_factory() as session:
+        return session.scalars(select(HumanTask.id)).one()
+
+
+@pytest.fixture
+def api(app: Flask, container: bootstrap.Container) -> Api:
+    """A JSON API client calling as ``username`` with a fresh token of theirs."""
+    return lambda username: ApiClient(app, issue(container, username))

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 import bootstrap
 from engine import HumanTask
-from tests import diagrams
 from tests.web.conftest import csrf_token
-
-
-@pytest.fixture
-def qualify_task(app, container: bootstrap.Container) -> str:
-    """wang.fang's Qualify task on ACME (120,000), in a two-stage process."""
-    with container.uow() as uow:
-        container.engine.deploy(uow.session, {"p.bpmn": diagrams.two_stages()}, "designer")
-        container.engine.start(uow.session, "p", "opportunity:1",
-                               {"owner": "wang.fang", "title": "ACME", "amount": "120000"}, "wang.fang")
-        uow.commit()
-    with container.session_factory() as session:
-        return session.scalars(select(HumanTask.id)).one()
 
 
 def complete(client, task_id: str, **values: str):

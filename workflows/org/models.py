@@ -1,4 +1,4 @@
-"""Users, roles and the org tree (company → branch → department → team)."""
+"""Users, roles, the org tree (company → branch → department → team) and API tokens."""
 
 from __future__ import annotations
 
@@ -82,3 +82,18 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(100))
     ip: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ApiToken(Base):
+    """A personal token for the JSON API. Only the SHA-256 of its secret is stored, so a
+    copy of the database lets no one call the API; the secret is shown once, at issue."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

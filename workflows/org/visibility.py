@@ -8,16 +8,21 @@ and API answer alike; anything outside the viewer's reach is reported as "not fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
-from engine import HumanTask
+from core.phrases import Phrase
+from engine import HumanTask, TaskFilter, count_tasks
 from engine.models import TaskCandidate
 
 from .models import MANAGER_ROLES, OrgUnit, User
+
+# The task inbox's tabs: assigned to me, claimable by me or my groups, all I may see.
+TASK_TABS = ("mine", "claimable", "visible")
 
 
 @dataclass(frozen=True)
@@ -111,9 +116,14 @@ def require_visible(
         raise NotFound(f"{what} does not exist")
 
 
+@lru_cache(maxsize=1024)
 def visible_task_condition(viewer: Viewer) -> ColumnElement[bool]:
     """``human_task`` rows for "all I may see": assigned to me, claimable by me, or (for
-    managers and admins) owned by or assigned to someone in my subtree."""
+    managers and admins) owned by or assigned to someone in my subtree.
+
+    Cached per viewer: building the expression costs more than running its query, and
+    SQL expressions are immutable, so one may serve every request of the same viewer.
+    """
     if viewer.is_admin:
         return true()
     mine = HumanTask.assignee == viewer.username
@@ -130,3 +140,32 @@ def visible_task_condition(viewer: Viewer) -> ColumnElement[bool]:
         return or_(mine, claimable)
     team = visible_usernames(viewer)
     return or_(mine, claimable, HumanTask.owner.in_(team), HumanTask.assignee.in_(team))
+
+
+def require_task_visible(session: Session, viewer: Viewer, task_id: str) -> None:
+    """Anything outside what the viewer may see answers 404, as if it did not exist."""
+    seen = session.scalar(select(exists().where(HumanTask.id == task_id, visible_task_condition(viewer))))
+    if not seen:
+        raise NotFound(Phrase("This task does not exist or is no longer open"))
+
+
+def task_filter(viewer: Viewer, tab: str, **options: object) -> TaskFilter:
+    """The inbox query for a tab; "all I may see" follows the organisation's visibility rule."""
+    base = TaskFilter(user=viewer.username, groups=tuple(viewer.groups), scope=tab)
+    if tab == "visible":
+        base = replace(base, condition=visible_task_condition(viewer))
+    return replace(base, **options)  # type: ignore[arg-type]
+
+
+def tab_counts(session: Session, viewer: Viewer) -> dict[str, int]:
+    """How many tasks each inbox tab holds, unfiltered, as the inbox heads its tabs.
+
+    For someone who sees no one else's work, "all I may see" is exactly "mine" plus
+    "claimable" (assigned to me, or to no one: never both), so it costs no third count.
+    """
+    counts = {tab: count_tasks(session, task_filter(viewer, tab)) for tab in ("mine", "claimable")}
+    if viewer.is_admin or _sees_subtree(viewer):
+        counts["visible"] = count_tasks(session, task_filter(viewer, "visible"))
+    else:
+        counts["visible"] = counts["mine"] + counts["claimable"]
+    return counts

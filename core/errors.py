@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from .phrases import Phrase
+
 
 class DealflowError(Exception):
     """Base of every error meant to be shown to a user; ``str()`` is the message."""
@@ -20,8 +24,17 @@ class PermissionDenied(DealflowError):
 
 
 class InvalidInput(DealflowError):
-    """The input was rejected; ``problems`` lists one message per field or element."""
+    """The input was rejected; ``problems`` lists one message per field or element, and
+    ``fields`` maps a form field to its message, for forms that show it beside the field."""
 
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+    def __init__(self, message: str, problems: list[str] | None = None,
+                 fields: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
-        self.problems = problems or []
+        self.fields = dict(fields or {})
+        self.problems = problems or [f"{name}: {problem}" for name, problem in self.fields.items()]
+
+
+def reject_fields(fields: Mapping[str, str]) -> None:
+    """Raise one InvalidInput naming every bad field, so a form can mark them all at once."""
+    if fields:
+        raise InvalidInput(Phrase("Please correct: %(fields)s", fields=", ".join(fields)), fields=fields)

@@ -44,9 +44,12 @@ def init_app(app: Flask) -> None:
 
 
 def translated(text: str) -> str:
-    """Text from the domain or engine in the reader's language (a ``Phrase``), else as it is."""
+    """Text from the domain or engine in the reader's language (a ``Phrase``, and any
+    ``Phrase`` among its values, such as a kind of unit), else as it is."""
     if isinstance(text, Phrase):
-        return str(gettext(text.msgid, **text.values))
+        values = {name: translated(value) if isinstance(value, Phrase) else value
+                  for name, value in text.values.items()}
+        return str(gettext(text.msgid, **values))
     return text
 
 

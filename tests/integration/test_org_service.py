@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from bootstrap import Container
 from core.clock import ManualClock
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from workflows.org import login, service
+from core.phrases import Phrase
+from workflows.org import login, preferences, service
 from workflows.org.login import InvalidCredentials, TooManyAttempts
 from workflows.org.models import LoginFailure, OrgUnit, User
 from workflows.org.passwords import hash_password, verify_password
@@ -65,6 +66,14 @@ def run(container: Container, use_case: Callable[..., Any], *args: Any, **kwargs
         result = use_case(uow.session, *args, **kwargs)
         uow.commit()
     return result
+
+
+def refused(container: Container, use_case: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, str]:
+    """The fields a use case refuses, by name; each message is a Phrase the web translates."""
+    with pytest.raises(InvalidInput) as caught:
+        run(container, use_case, *args, **kwargs)
+    assert all(isinstance(message, Phrase) for message in caught.value.fields.values())
+    return caught.value.fields
 
 
 def log_in(container: Container, clock: ManualClock, username: str, password: str, ip: str = "10.0.0.1") -> User:
@@ -148,17 +157,23 @@ def test_an_outdated_hash_is_upgraded_on_login(container, clock, org):
 
 
 def test_change_password_names_the_wrong_field(container, clock, org):
-    with pytest.raises(InvalidInput) as caught:
-        run(container, login.change_password, org["rep"], "not-it", "new-password-1")
-    assert [p.split(":")[0] for p in caught.value.problems] == ["current_password"]
-    with pytest.raises(InvalidInput) as caught:
-        run(container, login.change_password, org["rep"], PASSWORD, "short")
-    assert [p.split(":")[0] for p in caught.value.problems] == ["new_password"]
-    assert "8 characters" in str(caught.value)
+    assert refused(container, login.change_password, org["rep"], "not-it", "new-password-1") == {
+        "current_password": "the current password is wrong"}
+    assert refused(container, login.change_password, org["rep"], PASSWORD, "short") == {
+        "new_password": "must be at least 8 characters"}
     run(container, login.change_password, org["rep"], PASSWORD, "new-password-1")
     assert log_in(container, clock, "rep", "new-password-1").username == "rep"
     with pytest.raises(InvalidCredentials):
         log_in(container, clock, "rep", PASSWORD)
+
+
+def test_a_user_may_only_pick_a_known_language(container, org):
+    assert refused(container, preferences.set_locale, org["rep"], "fr") == {"locale": "must be one of zh_CN, en"}
+    with pytest.raises(NotFound, match="^User 4242 does not exist$"):
+        run(container, preferences.set_locale, 4242, "en")
+    run(container, preferences.set_locale, org["rep"], "en")
+    with container.session_factory() as session:
+        assert session.get(User, org["rep"]).locale == "en"
 
 
 # --- user administration ----------------------------------------------------------------
@@ -178,20 +193,28 @@ def test_an_admin_creates_a_user_who_can_log_in(container, clock, org):
                **new_user(manager_id=org["mgr"]))
     assert (user.username, user.roles, user.manager_id) == ("zhang.wei", ["sales_rep"], org["mgr"])
     assert log_in(container, clock, "zhang.wei", "long-enough").display_name == "张伟"
-    with pytest.raises(Conflict, match="username: 'zhang.wei' is already taken"):
-        run(container, service.create_user, admin, org_unit_id=org["team"], now=clock.now(),
-            **new_user(username="ZHANG.WEI"))
+    assert refused(container, service.create_user, admin, org_unit_id=org["team"], now=clock.now(),
+                   **new_user(username="ZHANG.WEI", password="short")) == {
+        "username": "'zhang.wei' is already taken", "password": "must be at least 8 characters"}
+
+
+def test_a_username_taken_meanwhile_is_a_conflict(container, clock, org):
+    """``create_user`` checks first; a user added between its check and the insert races it."""
+    with pytest.raises(Conflict, match="^The username 'rep' is already taken$"):
+        run(container, service.insert_user, username="rep", display_name="Rep", email="",
+            password_hash=password_hash(), org_unit_id=org["team"], manager_id=None, roles=[],
+            locale="en", timezone="UTC", now=clock.now())
 
 
 def test_every_bad_field_is_named_at_once(container, clock, org):
-    with pytest.raises(InvalidInput) as caught:
-        run(container, service.create_user, viewer(container, org["root"]), org_unit_id=9999, now=clock.now(),
-            **new_user(username="x", display_name=" ", email="nope", password="short", roles=["sales_rep", "king"],
-                       locale="fr", timezone="Mars/Olympus", manager_id=9998))
-    fields = [p.split(":")[0] for p in caught.value.problems]
-    assert fields == ["username", "display_name", "email", "password", "roles", "locale", "timezone",
-                      "org_unit_id", "manager_id"]
-    assert "king" in str(caught.value)
+    fields = refused(
+        container, service.create_user, viewer(container, org["root"]), org_unit_id=9999, now=clock.now(),
+        **new_user(username="x", display_name=" ", email="nope", password="short", roles=["sales_rep", "king"],
+                   locale="fr", timezone="Mars/Olympus", manager_id=9998))
+    assert list(fields) == ["username", "display_name", "email", "password", "roles", "locale", "timezone",
+                            "org_unit_id", "manager_id"]
+    assert fields["roles"] == "unknown role(s) king" and fields["locale"] == "must be one of zh_CN, en"
+    assert fields["manager_id"] == "user 9998 does not exist or is deactivated"
 
 
 @pytest.mark.parametrize("use_case", [
@@ -217,18 +240,18 @@ def test_update_user_changes_only_the_given_fields(container, clock, org):
         rep = session.get(User, org["rep"])
         assert (rep.display_name, rep.locale, rep.timezone, rep.email) == ("李娜", "en", "Asia/Shanghai", "")
     assert log_in(container, clock, "rep", "reset-pass-1").username == "rep"
-    with pytest.raises(InvalidInput, match="timezone: 'Nowhere/City'"):
-        run(container, service.update_user, admin, org["rep"], timezone="Nowhere/City")
+    assert refused(container, service.update_user, admin, org["rep"], timezone="Nowhere/City", email="x@") == {
+        "email": "not a valid email address", "timezone": "'Nowhere/City' is not a known time zone"}
     with pytest.raises(NotFound):
         run(container, service.update_user, admin, 4242, display_name="Ghost")
 
 
 def test_admins_cannot_lock_themselves_out(container, org):
     admin = viewer(container, org["root"])
-    with pytest.raises(InvalidInput, match="user_id: you cannot deactivate your own account"):
-        run(container, service.deactivate_user, admin, org["root"])
-    with pytest.raises(InvalidInput, match="roles: you cannot remove your own admin role"):
-        run(container, service.set_roles, admin, org["root"], ["sales_director"])
+    assert refused(container, service.deactivate_user, admin, org["root"]) == {
+        "user_id": "you cannot deactivate your own account"}
+    assert refused(container, service.set_roles, admin, org["root"], ["sales_director"]) == {
+        "roles": "you cannot remove your own admin role"}
 
 
 def test_set_roles_replaces_the_roles(container, org):
@@ -237,18 +260,19 @@ def test_set_roles_replaces_the_roles(container, org):
     assert viewer(container, org["rep"]).roles == {"sales_rep", "finance"}
     run(container, service.set_roles, admin, org["rep"], ["finance", "process_designer"])
     assert viewer(container, org["rep"]).roles == {"finance", "process_designer"}
-    with pytest.raises(InvalidInput, match="roles: unknown role"):
-        run(container, service.set_roles, admin, org["rep"], ["emperor"])
+    assert refused(container, service.set_roles, admin, org["rep"], ["emperor"]) == {
+        "roles": "unknown role(s) emperor"}
 
 
 def test_a_reporting_cycle_is_refused(container, org):
     admin = viewer(container, org["root"])
-    with pytest.raises(InvalidInput, match="manager_id: rep already reports to this user"):
-        run(container, service.move_user, admin, org["boss"], org["branch"], org["rep"])  # rep → mgr → boss
-    with pytest.raises(InvalidInput, match="manager_id: a user cannot be their own manager"):
-        run(container, service.move_user, admin, org["mgr"], org["team"], org["mgr"])
-    with pytest.raises(InvalidInput, match="org_unit_id: org unit 777 does not exist"):
-        run(container, service.move_user, admin, org["mgr"], 777, org["boss"])
+    cycle = refused(container, service.move_user, admin, org["boss"], org["branch"], org["rep"])["manager_id"]
+    assert cycle == "rep already reports to this user; that would make a reporting cycle"  # rep → mgr → boss
+    assert isinstance(cycle, Phrase) and cycle.values == {"username": "rep"}
+    assert refused(container, service.move_user, admin, org["mgr"], org["team"], org["mgr"]) == {
+        "manager_id": "a user cannot be their own manager"}
+    assert refused(container, service.move_user, admin, org["mgr"], 777, org["boss"]) == {
+        "org_unit_id": "org unit 777 does not exist"}
     moved = run(container, service.move_user, admin, org["rep"], org["team2"], org["boss"])
     assert (moved.org_unit.name, moved.manager_id) == ("Team 2", org["boss"])
 
@@ -256,8 +280,38 @@ def test_a_reporting_cycle_is_refused(container, org):
 def test_a_deactivated_manager_cannot_be_given_new_reports(container, org):
     admin = viewer(container, org["root"])
     run(container, service.deactivate_user, admin, org["mgr"])
-    with pytest.raises(InvalidInput, match="manager_id: user .* is deactivated"):
-        run(container, service.move_user, admin, org["rep"], org["team"], org["mgr"])
+    assert refused(container, service.move_user, admin, org["rep"], org["team"], org["mgr"]) == {
+        "manager_id": f"user {org['mgr']} does not exist or is deactivated"}
+
+
+def test_list_users_filters_by_name_unit_role_and_status(container, org):
+    admin, mgr = viewer(container, org["root"]), viewer(container, org["mgr"])
+    run(container, service.deactivate_user, admin, org["rep"])
+
+    def names(who: Viewer = admin, **where: Any) -> list[str]:
+        with container.session_factory() as session:
+            users, total = service.list_users(session, who, where=service.UserFilter(**where))
+        assert total == len(users)
+        return [u.username for u in users]
+
+    assert names(search=" O ") == ["boss", "root"]  # username or display name, any case
+    assert names(search="%") == []  # a wildcard is just a character
+    assert names(org_unit_id=org["branch"]) == ["boss", "mgr", "rep"]  # the units below count
+    assert names(org_unit_id=org["team2"]) == [] and names(org_unit_id=4242) == []
+    assert names(role="sales_manager") == ["mgr"]
+    assert names(active=False) == ["rep"] and names(active=True) == ["boss", "mgr", "root"]
+    assert names(mgr, search="o") == []  # still only what the viewer sees
+    with container.session_factory() as session:
+        assert service.list_users(session, admin, active_only=True)[1] == 3
+
+
+def test_pickers_list_every_active_user_in_sight_and_units_count_active_members(container, org):
+    admin, mgr = viewer(container, org["root"]), viewer(container, org["mgr"])
+    run(container, service.deactivate_user, admin, org["rep"])
+    with container.session_factory() as session:
+        assert [u.username for u in service.list_active_users(session, admin)] == ["boss", "mgr", "root"]
+        assert [u.username for u in service.list_active_users(session, mgr)] == ["mgr"]
+        assert service.count_members(session) == {org["company"]: 1, org["branch"]: 1, org["team"]: 1}
 
 
 # --- org units --------------------------------------------------------------------------
@@ -276,21 +330,31 @@ def test_units_keep_their_materialised_path(container, org):
     assert paths.index(company.path) < paths.index(branch.path) < paths.index(team.path)
 
 
-@pytest.mark.parametrize(("name", "kind", "parent", "message"), [
-    ("Sub", "team", "team", "kind: a team cannot sit under a team"),
-    ("Sub", "branch", "team", "kind: a branch cannot sit under a team"),
-    ("Sub", "company", "company", "parent_id: a company is a root unit"),
-    ("Sub", "branch", None, "parent_id: a branch needs a parent unit"),
-    ("Sub", "division", "company", "kind: must be one of company, branch, department, team"),
-    (" ", "team", "branch", "name: required"),
+def test_units_list_in_tree_order_with_siblings_by_number(container, org):
+    admin = viewer(container, org["root"])
+    teams = [run(container, service.create_unit, admin, f"Team {n}", "team", org["branch"]).id for n in range(3, 9)]
+    assert teams[-1] >= 10  # "/1/2/10/" sorts before "/1/2/9/" as text
+    with container.session_factory() as session:
+        ids = [u.id for u in service.list_units(session)]
+    assert ids == [org["company"], org["branch"], org["team"], org["team2"], *teams]
+
+
+@pytest.mark.parametrize(("name", "kind", "parent", "problem"), [
+    ("Sub", "team", "team", {"kind": "a team cannot sit under a team"}),
+    ("Sub", "branch", "team", {"kind": "a branch cannot sit under a team"}),
+    ("Sub", "company", "company", {"parent_id": "a company is a root unit and has no parent"}),
+    ("Sub", "branch", None, {"parent_id": "a branch needs a parent unit"}),
+    (" ", "division", "company", {"name": "required, at most 120 characters",
+                                  "kind": "must be one of company, branch, department, team"}),
+    (" ", "team", "branch", {"name": "required, at most 120 characters"}),
 ])
-def test_units_nest_in_kind_order(container, org, name, kind, parent, message):
-    with pytest.raises(InvalidInput, match=message):
-        run(container, service.create_unit, viewer(container, org["root"]), name, kind, org[parent] if parent else None)
+def test_units_nest_in_kind_order(container, org, name, kind, parent, problem):
+    admin = viewer(container, org["root"])
+    assert refused(container, service.create_unit, admin, name, kind, org[parent] if parent else None) == problem
 
 
 def test_a_missing_parent_unit_is_named(container, org):
-    with pytest.raises(InvalidInput, match="parent_id: org unit 555 does not exist"):
-        run(container, service.create_unit, viewer(container, org["root"]), "Sub", "team", 555)
+    assert refused(container, service.create_unit, viewer(container, org["root"]), "Sub", "team", 555) == {
+        "parent_id": "org unit 555 does not exist"}
     with container.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(OrgUnit)) == 4

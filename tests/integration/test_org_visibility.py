@@ -17,7 +17,6 @@ from core.errors import NotFound, PermissionDenied
 from engine import HumanTask, ProcessDefinition, ProcessInstance
 from engine.models import TaskCandidate
 from workflows.org import service
-from workflows.org.demo import load_demo
 from workflows.org.models import User
 from workflows.org.visibility import (
     Viewer,
@@ -30,26 +29,6 @@ from workflows.org.visibility import (
 
 SHANGHAI_TEAM_1 = {"liu.yang", "zhang.wei", "li.na", "wang.fang"}
 SHANGHAI_TEAM_2 = {"huang.lei", "zhao.qiang", "wu.jing"}
-
-
-@pytest.fixture
-def demo(container: Container, clock: ManualClock) -> dict[str, int]:
-    """The demo organisation, as username → user id."""
-    with container.uow() as uow:
-        load_demo(uow.session, clock.now())
-        uow.commit()
-    with container.session_factory() as session:
-        return dict(session.execute(select(User.username, User.id)).all())
-
-
-@pytest.fixture
-def as_(container: Container, demo: dict[str, int]):
-    def viewer(username: str) -> Viewer:
-        with container.session_factory() as session:
-            found = viewer_for(session, demo[username])
-        assert found is not None
-        return found
-    return viewer
 
 
 def visible(container: Container, viewer: Viewer) -> set[str]:

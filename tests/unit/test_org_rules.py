@@ -13,6 +13,8 @@ from engine import HumanTask
 from workflows.org.demo import PEOPLE, UNITS, demo_logins
 from workflows.org.login import InvalidCredentials, TooManyAttempts, normalize_username
 from workflows.org.models import LOCALES, ROLES, UNIT_KINDS
+from workflows.org.passwords import MIN_LENGTH
+from workflows.org.rules import password_problems
 from workflows.org.visibility import MANAGER_ROLES, Viewer, owner_condition, visible_task_condition
 
 
@@ -36,6 +38,13 @@ def test_roles_decide_admin_manager_and_groups():
 def test_login_refusals_are_permission_denied():
     assert issubclass(InvalidCredentials, PermissionDenied) and issubclass(TooManyAttempts, PermissionDenied)
     assert normalize_username("  Zhang.Wei ") == "zhang.wei"
+
+
+def test_a_short_password_is_a_translatable_problem_of_the_named_field():
+    assert password_problems("new_password", "x" * MIN_LENGTH) == {}
+    problem = password_problems("new_password", "short")["new_password"]
+    assert problem == f"must be at least {MIN_LENGTH} characters"
+    assert (problem.msgid, problem.values) == ("must be at least %(count)s characters", {"count": MIN_LENGTH})
 
 
 def test_an_admin_sees_every_task_and_a_rep_no_one_elses():

@@ -13,18 +13,19 @@ from typing import NoReturn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import NotFound, PermissionDenied
+from core.errors import NotFound, PermissionDenied, reject_fields
+from core.phrases import Phrase
 from core.uow import UnitOfWork
 
 from .models import LoginFailure, User
 from .passwords import hash_password, needs_rehash, verify_password
-from .rules import password_problems, raise_if
+from .rules import password_problems
 
 USER_FAILURE_LIMIT = 5
 IP_FAILURE_LIMIT = 20
 FAILURE_WINDOW = timedelta(minutes=15)
-WRONG_CREDENTIALS = "Wrong username or password"
-DEACTIVATED = "This account is deactivated"
+WRONG_CREDENTIALS = Phrase("Wrong username or password")
+DEACTIVATED = Phrase("This account is deactivated")
 
 
 class InvalidCredentials(PermissionDenied):
@@ -93,8 +94,10 @@ def check_login_rate(session: Session, username: str, ip: str, now: datetime) ->
         if blocking is not None:
             wait = blocking + FAILURE_WINDOW - now
             minutes = max(1, ceil(wait.total_seconds() / 60))
-            unit = "minute" if minutes == 1 else "minutes"
-            raise TooManyAttempts(f"Too many failed logins; try again in {minutes} {unit}", wait)
+            raise TooManyAttempts(
+                Phrase("Too many failed logins; try again in 1 minute") if minutes == 1
+                else Phrase("Too many failed logins; try again in %(minutes)s minutes", minutes=minutes),
+                wait)
 
 
 def record_failed_login(session: Session, username: str, ip: str, now: datetime) -> None:
@@ -117,10 +120,10 @@ def change_password(session: Session, user_id: int, current: str, new: str) -> N
     """A user changes their own password; the current one proves it is really them."""
     user = session.get(User, user_id)
     if user is None or not user.active:
-        raise NotFound(f"User {user_id} does not exist")
-    problems = []
+        raise NotFound(Phrase("User %(id)s does not exist", id=user_id))
+    problems: dict[str, Phrase] = {}
     if not verify_password(user.password_hash, current):
-        problems.append("current_password: the current password is wrong")
-    problems += password_problems("new_password", new)
-    raise_if(problems)
+        problems["current_password"] = Phrase("the current password is wrong")
+    problems |= password_problems("new_password", new)
+    reject_fields(problems)
     user.password_hash = hash_password(new)

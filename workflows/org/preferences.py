@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from core.errors import InvalidInput, NotFound
+from core.errors import NotFound, reject_fields
+from core.phrases import Phrase
 
 from .models import LOCALES, User
 
@@ -12,8 +13,8 @@ from .models import LOCALES, User
 def set_locale(session: Session, user_id: int, locale: str) -> None:
     """Remember the interface language a user picked, for every later visit."""
     if locale not in LOCALES:
-        raise InvalidInput(f"locale: must be one of {', '.join(LOCALES)}", [f"locale: {locale!r}"])
+        reject_fields({"locale": Phrase("must be one of %(choices)s", choices=", ".join(LOCALES))})
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"User {user_id} does not exist")
+        raise NotFound(Phrase("User %(id)s does not exist", id=user_id))
     user.locale = locale

@@ -2,31 +2,38 @@
 
 Every function works in the caller's ``Session`` and never commits: the caller's
 ``UnitOfWork`` does, so a use case is all-or-nothing. Errors are ``core.errors`` kinds
-whose messages (and ``problems``, one "field: message" each) name the offending field.
+whose messages are ``Phrase``s, so each reader gets them in their language; a refused
+input is one InvalidInput whose ``fields`` map every bad form field to its message.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, NotFound, PermissionDenied
+from core.errors import Conflict, NotFound, PermissionDenied, reject_fields
+from core.phrases import Phrase
 
 from .login import normalize_username
 from .models import LOCALES, ROLES, UNIT_KINDS, OrgUnit, User, UserRole
 from .passwords import hash_password
-from .rules import password_problems, raise_if
+from .rules import password_problems
 from .visibility import Viewer, can_see_owner, visible_usernames
 
 MAX_PER_PAGE = 200
+NAME_MAX = 120  # a unit's name and a user's display name
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,99}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# A unit kind inside a sentence ("a team cannot sit under a team"), in the reader's words.
+_KIND_NAMES = {"company": Phrase("company"), "branch": Phrase("branch"), "department": Phrase("department"),
+               "team": Phrase("team")}
 
 
 # --- user administration ----------------------------------------------------------------
@@ -51,14 +58,12 @@ def create_user(
     _require_admin(actor)
     name = normalize_username(username)
     display_name, email = display_name.strip(), email.strip()
-    raise_if([
-        *_username_problems(name), *_display_name_problems(display_name), *_email_problems(email),
-        *password_problems("password", password), *_role_problems(roles),
-        *_locale_problems(locale), *_timezone_problems(timezone),
-        *_placement_problems(session, None, org_unit_id, manager_id),
-    ])
-    if session.scalar(select(User.id).where(User.username == name)) is not None:
-        raise Conflict(f"username: '{name}' is already taken")
+    reject_fields({
+        **_username_problems(session, name), **_display_name_problems(display_name), **_email_problems(email),
+        **password_problems("password", password), **_role_problems(roles),
+        **_locale_problems(locale), **_timezone_problems(timezone),
+        **_placement_problems(session, None, org_unit_id, manager_id),
+    })
     return insert_user(
         session, username=name, display_name=display_name, email=email,
         password_hash=hash_password(password), org_unit_id=org_unit_id, manager_id=manager_id,
@@ -81,7 +86,8 @@ def insert_user(
     now: datetime,
 ) -> User:
     """Add a user row without permission checks or validation: for ``create_user`` and the
-    demo loader, which have already decided. A username race surfaces as Conflict."""
+    demo loader, which have already decided. A username taken meanwhile (a race with
+    another request) surfaces as Conflict."""
     user = User(
         username=username, display_name=display_name, email=email, password_hash=password_hash,
         active=True, org_unit=session.get_one(OrgUnit, org_unit_id), manager_id=manager_id, locale=locale,
@@ -91,7 +97,7 @@ def insert_user(
     try:
         session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"username: '{username}' is already taken") from exc
+        raise Conflict(Phrase("The username '%(username)s' is already taken", username=username)) from exc
     return user
 
 
@@ -112,10 +118,12 @@ def update_user(
     user = _get_user(session, user_id)
     given = {"display_name": display_name, "email": email, "locale": locale, "timezone": timezone}
     changes = {key: value.strip() for key, value in given.items() if value is not None}
-    problems = [p for key, value in changes.items() for p in _FIELD_CHECKS[key](value)]
+    problems: dict[str, Phrase] = {}
+    for key, value in changes.items():
+        problems |= _FIELD_CHECKS[key](value)
     if password is not None:
-        problems += password_problems("password", password)
-    raise_if(problems)
+        problems |= password_problems("password", password)
+    reject_fields(problems)
     for key, value in changes.items():
         setattr(user, key, value)
     if password is not None:
@@ -127,7 +135,7 @@ def deactivate_user(session: Session, actor: Viewer, user_id: int) -> User:
     """The user can no longer log in; their row and every record they own stay."""
     _require_admin(actor)
     if user_id == actor.user_id:
-        raise_if(["user_id: you cannot deactivate your own account"])
+        reject_fields({"user_id": Phrase("you cannot deactivate your own account")})
     user = _get_user(session, user_id)
     user.active = False
     return user
@@ -147,7 +155,7 @@ def move_user(
     """Place a user elsewhere in the tree; visibility follows at once (it reads the path)."""
     _require_admin(actor)
     user = _get_user(session, user_id)
-    raise_if(_placement_problems(session, user_id, org_unit_id, manager_id))
+    reject_fields(_placement_problems(session, user_id, org_unit_id, manager_id))
     user.org_unit, user.manager_id = session.get_one(OrgUnit, org_unit_id), manager_id
     session.flush()
     return user
@@ -159,8 +167,8 @@ def set_roles(session: Session, actor: Viewer, user_id: int, roles: Collection[s
     user = _get_user(session, user_id)
     problems = _role_problems(roles)
     if user_id == actor.user_id and "admin" not in roles:
-        problems.append("roles: you cannot remove your own admin role")
-    raise_if(problems)
+        problems.setdefault("roles", Phrase("you cannot remove your own admin role"))
+    reject_fields(problems)
     wanted = set(roles)
     # Diff rather than replace: same-key delete + insert in one flush would clash.
     for row in [r for r in user.role_rows if r.role not in wanted]:
@@ -175,24 +183,72 @@ def get_user(session: Session, viewer: Viewer, user_id: int) -> User:
     """A user the viewer may see; anyone else is NotFound, like any other record."""
     user = session.get(User, user_id)
     if user is None or not can_see_owner(session, viewer, user.username):
-        raise NotFound(f"User {user_id} does not exist")
+        raise NotFound(Phrase("User %(id)s does not exist", id=user_id))
     return user
 
 
+@dataclass(frozen=True)
+class UserFilter:
+    """What a user list is narrowed to; the defaults mean "anyone"."""
+
+    search: str = ""  # part of the username or the display name, any case
+    org_unit_id: int | None = None  # this unit and every unit below it
+    role: str | None = None
+    active: bool | None = None
+
+
 def list_users(
-    session: Session, viewer: Viewer, page: int = 1, per_page: int = 25, *, active_only: bool = False
+    session: Session,
+    viewer: Viewer,
+    page: int = 1,
+    per_page: int = 25,
+    *,
+    active_only: bool = False,
+    where: UserFilter | None = None,
 ) -> tuple[list[User], int]:
-    """One page of the users the viewer may see, by username, with the total count."""
+    """One page of the users the viewer may see, by username, with the total count.
+    ``active_only`` is short for ``where=UserFilter(active=True)``."""
     page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
-    condition: ColumnElement[bool] = User.username.in_(visible_usernames(viewer))
-    if active_only:
-        condition = and_(condition, User.active.is_(True))
+    where = where or UserFilter(active=True if active_only else None)
+    condition = and_(User.username.in_(visible_usernames(viewer)), *_filter_conditions(session, where))
     total = session.scalar(select(func.count()).select_from(User).where(condition)) or 0
     users = session.scalars(
         select(User).where(condition).order_by(User.username)
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     return list(users), total
+
+
+def _filter_conditions(session: Session, where: UserFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if term := where.search.strip():
+        conditions.append(or_(User.username.icontains(term, autoescape=True),
+                              User.display_name.icontains(term, autoescape=True)))
+    if where.org_unit_id is not None:
+        conditions.append(_in_subtree(session, where.org_unit_id))
+    if where.role is not None:
+        conditions.append(User.role_rows.any(UserRole.role == where.role))
+    if where.active is not None:
+        conditions.append(User.active.is_(where.active))
+    return conditions
+
+
+def _in_subtree(session: Session, org_unit_id: int) -> ColumnElement[bool]:
+    """Members of the unit and of every unit below it; an unknown unit has none."""
+    unit = session.get(OrgUnit, org_unit_id)
+    if unit is None:
+        return false()
+    subtree = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path, autoescape=True))
+    return User.org_unit_id.in_(subtree)
+
+
+def list_active_users(session: Session, viewer: Viewer) -> list[User]:
+    """Every active user the viewer may see, by username, unpaged: the choices of a picker
+    (such as a manager), where a page limit would silently leave people out."""
+    return list(session.scalars(
+        select(User).where(User.username.in_(visible_usernames(viewer)), User.active.is_(True))
+        .order_by(User.username)
+    ).all())
 
 
 # --- org units --------------------------------------------------------------------------
@@ -207,17 +263,18 @@ def create_unit(
     name = name.strip()
     problems = _name_problems(name)
     if kind not in UNIT_KINDS:
-        problems.append(f"kind: must be one of {', '.join(UNIT_KINDS)}")
-        raise_if(problems)
+        problems["kind"] = _one_of(UNIT_KINDS)
+        reject_fields(problems)
     parent = session.get(OrgUnit, parent_id) if parent_id is not None else None
     if kind == "company" and parent_id is not None:
-        problems.append("parent_id: a company is a root unit and has no parent")
+        problems["parent_id"] = Phrase("a company is a root unit and has no parent")
     elif kind != "company" and parent is None:
-        problems.append(f"parent_id: org unit {parent_id} does not exist" if parent_id is not None
-                        else f"parent_id: a {kind} needs a parent unit")
+        problems["parent_id"] = (_no_unit(parent_id) if parent_id is not None
+                                 else Phrase("a %(kind)s needs a parent unit", kind=_KIND_NAMES[kind]))
     elif parent is not None and UNIT_KINDS.index(parent.kind) >= UNIT_KINDS.index(kind):
-        problems.append(f"kind: a {kind} cannot sit under a {parent.kind}")
-    raise_if(problems)
+        problems["kind"] = Phrase("a %(kind)s cannot sit under a %(parent)s", kind=_KIND_NAMES[kind],
+                                  parent=_KIND_NAMES[parent.kind])
+    reject_fields(problems)
     return insert_unit(session, name, kind, parent)
 
 
@@ -232,8 +289,18 @@ def insert_unit(session: Session, name: str, kind: str, parent: OrgUnit | None) 
 
 
 def list_units(session: Session) -> list[OrgUnit]:
-    """Every unit in tree order: each parent directly before its subtree."""
-    return list(session.scalars(select(OrgUnit).order_by(OrgUnit.path)).all())
+    """Every unit in tree order: each parent directly before its subtree, siblings oldest
+    first. Sorted by the path's numbers, since as text "/1/10/" would come before "/1/9/"."""
+    units = session.scalars(select(OrgUnit)).all()
+    return sorted(units, key=lambda unit: [int(part) for part in unit.path.split("/") if part])
+
+
+def count_members(session: Session) -> dict[int, int]:
+    """Active users per org unit id (its own members, not its subtree's); empty units are absent."""
+    rows = session.execute(
+        select(User.org_unit_id, func.count()).where(User.active.is_(True)).group_by(User.org_unit_id)
+    )
+    return {unit_id: count for unit_id, count in rows}
 
 
 # --- checks -----------------------------------------------------------------------------
@@ -241,51 +308,67 @@ def list_units(session: Session) -> list[OrgUnit]:
 
 def _require_admin(actor: Viewer) -> None:
     if not actor.is_admin:
-        raise PermissionDenied("Only administrators may manage users and org units")
+        raise PermissionDenied(Phrase("Only administrators may manage users and org units"))
 
 
 def _get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"User {user_id} does not exist")
+        raise NotFound(Phrase("User %(id)s does not exist", id=user_id))
     return user
 
 
-def _username_problems(username: str) -> list[str]:
-    if _USERNAME.fullmatch(username):
-        return []
-    return ["username: 2-100 characters: lower-case letters, digits, '.', '_' or '-'"]
+def _username_problems(session: Session, username: str) -> dict[str, Phrase]:
+    if not _USERNAME.fullmatch(username):
+        return {"username": Phrase("2-100 characters: lower-case letters, digits, '.', '_' or '-'")}
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        return {"username": Phrase("'%(username)s' is already taken", username=username)}
+    return {}
 
 
-def _name_problems(name: str) -> list[str]:
-    return [] if 0 < len(name) <= 120 else ["name: required, at most 120 characters"]
+def _name_problems(name: str) -> dict[str, Phrase]:
+    return _required_text_problems("name", name)
 
 
-def _display_name_problems(display_name: str) -> list[str]:
-    return [] if 0 < len(display_name) <= 120 else ["display_name: required, at most 120 characters"]
+def _display_name_problems(display_name: str) -> dict[str, Phrase]:
+    return _required_text_problems("display_name", display_name)
 
 
-def _email_problems(email: str) -> list[str]:
+def _required_text_problems(field: str, text: str) -> dict[str, Phrase]:
+    if 0 < len(text) <= NAME_MAX:
+        return {}
+    return {field: Phrase("required, at most %(count)s characters", count=NAME_MAX)}
+
+
+def _email_problems(email: str) -> dict[str, Phrase]:
     if email == "" or (len(email) <= 200 and _EMAIL.fullmatch(email)):
-        return []
-    return ["email: not a valid email address"]
+        return {}
+    return {"email": Phrase("not a valid email address")}
 
 
-def _role_problems(roles: Collection[str]) -> list[str]:
+def _role_problems(roles: Collection[str]) -> dict[str, Phrase]:
     unknown = sorted(set(roles) - set(ROLES))
-    return [f"roles: unknown role(s) {', '.join(unknown)}"] if unknown else []
+    return {"roles": Phrase("unknown role(s) %(roles)s", roles=", ".join(unknown))} if unknown else {}
 
 
-def _locale_problems(locale: str) -> list[str]:
-    return [] if locale in LOCALES else [f"locale: must be one of {', '.join(LOCALES)}"]
+def _locale_problems(locale: str) -> dict[str, Phrase]:
+    return {} if locale in LOCALES else {"locale": _one_of(LOCALES)}
 
 
-def _timezone_problems(timezone: str) -> list[str]:
+def _timezone_problems(timezone: str) -> dict[str, Phrase]:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        return [f"timezone: '{timezone}' is not a known time zone"]
-    return []
+        return {"timezone": Phrase("'%(timezone)s' is not a known time zone", timezone=timezone)}
+    return {}
+
+
+def _one_of(choices: Collection[str]) -> Phrase:
+    return Phrase("must be one of %(choices)s", choices=", ".join(choices))
+
+
+def _no_unit(org_unit_id: int) -> Phrase:
+    return Phrase("org unit %(id)s does not exist", id=org_unit_id)
 
 
 _FIELD_CHECKS = {
@@ -298,21 +381,21 @@ _FIELD_CHECKS = {
 
 def _placement_problems(
     session: Session, user_id: int | None, org_unit_id: int, manager_id: int | None
-) -> list[str]:
+) -> dict[str, Phrase]:
     """Unit exists; manager exists, is active, is not the user and is not below the user."""
-    problems = []
+    problems: dict[str, Phrase] = {}
     if session.get(OrgUnit, org_unit_id) is None:
-        problems.append(f"org_unit_id: org unit {org_unit_id} does not exist")
+        problems["org_unit_id"] = _no_unit(org_unit_id)
     if manager_id is None:
         return problems
     manager = session.get(User, manager_id)
     if user_id is not None and manager_id == user_id:
-        problems.append("manager_id: a user cannot be their own manager")
+        problems["manager_id"] = Phrase("a user cannot be their own manager")
     elif manager is None or not manager.active:
-        problems.append(f"manager_id: user {manager_id} does not exist or is deactivated")
+        problems["manager_id"] = Phrase("user %(id)s does not exist or is deactivated", id=manager_id)
     elif user_id is not None and _reports_to(session, manager, user_id):
-        problems.append(f"manager_id: {manager.username} already reports to this user; "
-                        "that would make a reporting cycle")
+        problems["manager_id"] = Phrase("%(username)s already reports to this user; that would make a "
+                                        "reporting cycle", username=manager.username)
     return problems
 
 

@@ -8,7 +8,7 @@ before it is advanced, and its version column catches any writer that slipped pa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 from uuid import UUID
 
@@ -39,10 +39,12 @@ from .errors import (
 )
 from .forms import FormField, validate_submission
 from .models import EngineTimer, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
+from .outline import Element, outline
 from .projection import BusinessResolver, Projector, business_from_data
+from .queries import task_completion
 from .serializer import SERIALIZER_VERSION, StateSerializer
 from .services import ServiceCall, ServiceRegistry
-from .specs import SpecCache
+from .specs import SpecCache, Starters
 from .stepping import (
     DealflowScriptEngine,
     StepLog,
@@ -54,17 +56,22 @@ from .stepping import (
 )
 
 MAX_CATCH_UP_CYCLES = 100
+# Called after every step, in the step's transaction, with the history it wrote: how the
+# business objects a process drives (an opportunity's stage) follow it without polling.
+StepObserver = Callable[[Session, ProcessInstance, Sequence[HistoryEvent]], None]
 
 
 class ProcessEngine:
     def __init__(self, clock: Clock | None = None, services: ServiceRegistry | None = None,
                  functions: Mapping[str, Callable[..., Any]] | None = None,
-                 business: BusinessResolver = business_from_data) -> None:
+                 business: BusinessResolver = business_from_data,
+                 observers: Sequence[StepObserver] = ()) -> None:
         self.clock = clock or SystemClock()
         use_clock(self.clock)
         self.services = services or ServiceRegistry()
         self.functions = dict(functions or {})
         self.business = business
+        self.observers = list(observers)
         self.specs = SpecCache()
         self.serializer = StateSerializer()
 
@@ -100,6 +107,18 @@ class ProcessEngine:
         advance(workflow, log)
         self._save(instance, workflow, log, user, projector)
         return instance
+
+    def outline(self, session: Session, definition_id: int) -> list[Element]:
+        """The elements of a deployed version in flow order, from the cached spec."""
+        definition = session.get(ProcessDefinition, definition_id)
+        if definition is None:
+            raise InstanceNotFound(Phrase("Process version %(id)s does not exist", id=definition_id))
+        return outline(self.specs.get(definition))
+
+    def starters(self, session: Session, key: str) -> Starters:
+        """Who the latest version of ``key`` names as its starters; the caller decides what
+        that allows (the diagram cannot know about admins)."""
+        return self.specs.get(deployment.require_latest(session, key)).starters
 
     def complete(self, session: Session, task_id: str, data: Mapping[str, Any],
                  user: str | None) -> ProcessInstance:
@@ -182,6 +201,21 @@ class ProcessEngine:
             raise NoMatchingWait(f"No running process for {business_key} is waiting for '{name}'")
         return caught
 
+    def update_data(self, session: Session, instance_id: int, values: Mapping[str, Any],
+                    user: str | None) -> None:
+        """Change variables of a running instance, e.g. after its business object was edited:
+        open tasks (and what the inbox shows of them) and the steps still to come see the
+        new values. A finished instance is left as it was."""
+        instance = self._lock(session, instance_id)
+        if instance.status != "running":
+            return
+        workflow = self._load(session, instance)
+        for task in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+            task.data.update(values)
+        projector = self._projector(session, instance)
+        projector.history("data_changed", actor=user, details={"data": _jsonable(dict(values))})
+        self._save(instance, workflow, StepLog(), user, projector)
+
     def cancel(self, session: Session, instance_id: int, user: str | None, reason: str = "") -> None:
         instance = self._lock(session, instance_id)
         if instance.status != "running":
@@ -241,8 +275,7 @@ class ProcessEngine:
         row = session.get(HumanTask, task_id, populate_existing=refresh)
         if row is not None:
             return row
-        done = session.scalars(select(HistoryEvent).where(
-            HistoryEvent.task_guid == task_id, HistoryEvent.event == "task_completed")).first()
+        done = task_completion(session, task_id)
         if done is not None:
             if done.actor:
                 by = Phrase("This task was already completed by %(name)s", name=done.actor)
@@ -264,6 +297,8 @@ class ProcessEngine:
         instance.serializer_version = SERIALIZER_VERSION
         instance.updated_at = projector.now
         projector.project(workflow, log, actor, details or {})
+        for observe in self.observers:
+            observe(projector.session, instance, projector.events)
         try:
             projector.session.flush()
         except StaleDataError as exc:

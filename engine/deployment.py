@@ -9,6 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.phrases import Phrase
+
 from .errors import DefinitionNotFound, DeployError, Problem
 from .models import ProcessDefinition
 from .specs import ParseResult, parse_sources
@@ -65,7 +67,7 @@ def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
 def require_latest(session: Session, key: str) -> ProcessDefinition:
     definition = latest_definition(session, key)
     if definition is None:
-        raise DefinitionNotFound(f"No process '{key}' is deployed")
+        raise DefinitionNotFound(Phrase("No process %(key)s is deployed", key=key))
     return definition
 
 

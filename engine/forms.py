@@ -37,6 +37,17 @@ class FormField:
     maxlength: int | None = None
     options: tuple[tuple[str, str], ...] = ()
     properties: Mapping[str, str] = field(default_factory=dict)
+    # Constraint ``required_if`` with config "outcome=lost|abandoned": required only when
+    # another field has one of those values, so leaving a stage can demand what losing doesn't.
+    required_if: tuple[str, tuple[str, ...]] | None = None
+
+    def required_for(self, submitted: Mapping[str, Any]) -> bool:
+        if self.required:
+            return True
+        if self.required_if is None:
+            return False
+        other, values = self.required_if
+        return str(submitted.get(other) or "").strip() in values
 
     @property
     def help(self) -> str | None:
@@ -74,7 +85,16 @@ def _parse_field(node: etree._Element) -> FormField:
         maxlength=_int_or_none(constraints.get("maxlength")),
         options=options,
         properties=properties,
+        required_if=_condition(constraints.get("required_if")),
     )
+
+
+def _condition(config: str | None) -> tuple[str, tuple[str, ...]] | None:
+    """``"outcome=lost|abandoned"`` as ("outcome", ("lost", "abandoned"))."""
+    if config is None:
+        return None
+    other, _, values = config.partition("=")
+    return other.strip(), tuple(v.strip() for v in values.split("|") if v.strip())
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -94,7 +114,24 @@ def field_problems(form: list[FormField]) -> list[str]:
             problems.append(f"form field '{f.id}' has unknown type {f.type!r}")
         if f.type == "enum" and not f.options:
             problems.append(f"form field '{f.id}' is an enum without values")
+        problems += _condition_problems(f, {other.id: other for other in form})
     return problems
+
+
+def _condition_problems(f: FormField, fields: Mapping[str, FormField]) -> list[str]:
+    if f.required_if is None:
+        return []
+    other, values = f.required_if
+    if other not in fields or other == f.id:
+        return [f"form field '{f.id}': required_if must name another field of the form, as in "
+                f"'outcome=lost' (got {other!r})"]
+    if not values:
+        return [f"form field '{f.id}': required_if names no value of '{other}'"]
+    allowed = {option for option, _ in fields[other].options}
+    unknown = [v for v in values if allowed and v not in allowed]
+    if unknown:
+        return [f"form field '{f.id}': required_if value {unknown[0]!r} is not an option of '{other}'"]
+    return []
 
 
 def validate_submission(
@@ -107,7 +144,8 @@ def validate_submission(
     so a crafted request cannot set process variables the designer never exposed.
     """
     known = {f.id for f in form}
-    errors = {key: Phrase("is not a field of this form") for key in submitted if key not in known}
+    unknown = Phrase("is not a field of this form")
+    errors: dict[str, str] = {key: unknown for key in submitted if key not in known}
     clean: dict[str, Any] = {}
     for f in form:
         if f.readonly:
@@ -116,7 +154,7 @@ def validate_submission(
         if f.type == "boolean":
             value, error = _to_bool(raw)
         elif raw is None or (isinstance(raw, str) and raw.strip() == ""):
-            value, error = None, (Phrase("is required") if f.required else None)
+            value, error = None, (Phrase("is required") if f.required_for(submitted) else None)
         else:
             value, error = _coerce(f, raw)
         if error:
@@ -136,6 +174,8 @@ def _to_bool(raw: Any) -> tuple[bool | None, str | None]:
 
 
 def _coerce(f: FormField, raw: Any) -> tuple[Any, str | None]:
+    if isinstance(raw, (Mapping, list)):  # JSON clients can send these; a form field holds one value
+        return None, Phrase("must be a single value")
     if f.type in _NUMERIC:
         return _coerce_number(f, raw)
     if f.type == "date":

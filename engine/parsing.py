@@ -17,6 +17,8 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent, IntermediateThrowEvent
+from SpiffWorkflow.spiff.parser.event_parsers import SpiffEndEventParser, SpiffIntermediateThrowEventParser
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import (
     BusinessRuleTaskParser,
@@ -103,6 +105,27 @@ class DealflowUserTaskParser(UserTaskParser):
         return ext
 
 
+class CamundaPropertiesMixin:
+    """Events carry properties too: a pipeline's closed states name their stage on an end
+    event or on a none intermediate event (a milestone) where a lost deal waits."""
+
+    node: etree._Element
+
+    def parse_extensions(self, node: etree._Element | None = None) -> dict[str, Any]:
+        node = self.node if node is None else node
+        ext: dict[str, Any] = super().parse_extensions(node)  # type: ignore[misc]
+        ext["properties"] = {**_camunda_properties(node), **ext.get("properties", {})}
+        return ext
+
+
+class DealflowEndEventParser(CamundaPropertiesMixin, SpiffEndEventParser):
+    pass
+
+
+class DealflowThrowEventParser(CamundaPropertiesMixin, SpiffIntermediateThrowEventParser):
+    pass
+
+
 class DealflowBusinessRuleTaskParser(BusinessRuleTaskParser):
     @staticmethod
     def get_decision_ref(node: etree._Element) -> str | None:
@@ -164,4 +187,6 @@ class DealflowParser(SpiffBpmnParser):
         full_tag("userTask"): (DealflowUserTaskParser, UserTask),
         full_tag("businessRuleTask"): (DealflowBusinessRuleTaskParser, BusinessRuleTask),
         full_tag("serviceTask"): (DealflowServiceTaskParser, ServiceTask),
+        full_tag("endEvent"): (DealflowEndEventParser, EndEvent),
+        full_tag("intermediateThrowEvent"): (DealflowThrowEventParser, IntermediateThrowEvent),
     }

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from .models import EngineTimer, HistoryEvent, HumanTask, ProcessInstance, TaskCandidate
 from .parsing import is_wrapped, unwrap_expression
-from .stepping import StepLog, ready_user_tasks, waiting_timers
+from .stepping import StepLog, has_timer_events, ready_user_tasks, waiting_timers
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,7 @@ class Projector:
         self.now = now
         self.business = business
         self.evaluate = evaluate
+        self.events: list[HistoryEvent] = []
 
     def project(self, workflow: BpmnWorkflow, log: StepLog, actor: str | None,
                 details: Mapping[str, dict[str, Any]]) -> None:
@@ -73,7 +74,9 @@ class Projector:
         for task in log.completed:
             self.history(_completion_event(task), task, actor if task.task_spec.manual else None,
                          details.get(str(task.id)))
-        self._tasks(workflow)
+            if not task.task_spec.manual:  # user tasks marked their stage when they were created
+                self._stage_entered(task, actor)
+        self._tasks(workflow, actor)
         self._timers(workflow)
         if workflow.is_completed() and self.instance.status == "running":
             self.instance.status = "completed"
@@ -83,15 +86,27 @@ class Projector:
     def history(self, event: str, task: Task | None = None, actor: str | None = None,
                 details: dict[str, Any] | None = None) -> None:
         spec = task.task_spec if task is not None else None
-        self.session.add(HistoryEvent(
+        row = HistoryEvent(
             instance_id=self.instance.id, process_key=self.instance.process_key,
             business_key=self.instance.business_key, event=event, actor=actor, at=self.now,
             task_guid=str(task.id) if task is not None else None,
             bpmn_id=getattr(spec, "bpmn_id", None), name=getattr(spec, "bpmn_name", None),
             details=details,
-        ))
+        )
+        self.session.add(row)
+        self.events.append(row)
 
-    def _tasks(self, workflow: BpmnWorkflow) -> None:
+    def _stage_entered(self, task: Task, actor: str | None = None) -> None:
+        """Elements with a ``stage`` property mark a stage change: a user task is a stage where
+        work waits; any other element (an end event, a gateway waiting to reopen) a closed state."""
+        props = (getattr(task.task_spec, "extensions", None) or {}).get("properties", {})
+        if props.get("stage"):
+            details = {"stage": props["stage"], "probability": props.get("probability")}
+            if not task.task_spec.manual:
+                details["closed"] = True
+            self.history("stage_entered", task, actor, details=details)
+
+    def _tasks(self, workflow: BpmnWorkflow, actor: str | None) -> None:
         ready = {str(t.id): t for t in ready_user_tasks(workflow)}
         rows = {r.id: r for r in self.session.scalars(
             select(HumanTask).where(HumanTask.instance_id == self.instance.id))}
@@ -102,9 +117,9 @@ class Projector:
             if guid in rows:
                 _set_business(rows[guid], columns)
             else:
-                self._new_task(task, columns)
+                self._new_task(task, columns, actor)
 
-    def _new_task(self, task: Task, columns: BusinessColumns) -> None:
+    def _new_task(self, task: Task, columns: BusinessColumns, actor: str | None) -> None:
         spec = task.task_spec
         ext = spec.extensions or {}
         props = ext.get("properties", {})
@@ -124,12 +139,12 @@ class Projector:
                            for u in dict.fromkeys(ext.get("candidateUsers", []))]
         self.session.add(row)
         self.history("task_created", task)
-        if props.get("stage"):
-            self.history("stage_entered", task, details={
-                "stage": props["stage"], "probability": props.get("probability")})
+        self._stage_entered(task, actor)
 
     def _timers(self, workflow: BpmnWorkflow) -> None:
         wanted = {str(task.id): (task, due) for task, due in waiting_timers(workflow)}
+        if not wanted and not has_timer_events(workflow):  # no row can exist: spare the query
+            return
         rows = {r.task_guid: r for r in self.session.scalars(
             select(EngineTimer).where(EngineTimer.instance_id == self.instance.id))}
         stale = [r.id for guid, r in rows.items() if guid not in wanted or r.due_at != wanted[guid][1]]

@@ -19,6 +19,7 @@ EVENT_LABELS = {
     "timer_failed": _l("Timer failed; will retry"),
     "message_received": _l("Message received"),
     "element_completed": _l("Step passed"),
+    "data_changed": _l("Data changed"),
 }
 
 

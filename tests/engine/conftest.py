@@ -48,6 +48,9 @@ def fill(form: list[FormField], **values: Any) -> dict[str, Any]:
     for field in form:
         if field.required and field.id not in values:
             submission[field.id] = field.options[0][0] if field.type == "enum" else SAMPLE_VALUES[field.type]
+    for field in form:
+        if field.required_for({**submission, **values}) and field.id not in values | submission:
+            submission[field.id] = field.options[0][0] if field.type == "enum" else SAMPLE_VALUES[field.type]
     return {**submission, **values}
 
 

@@ -224,9 +224,8 @@ def test_the_pipeline_end_events_carry_the_closing_probability():
         assert ends == {WON: 100, PIPELINES[key].lost: 0, PIPELINES[key].abandoned: 0}
 
 
-@pytest.mark.parametrize("outcome", ["lost", "abandoned"])
-@pytest.mark.parametrize("key", sorted(PIPELINES))
-def test_an_opportunity_can_be_closed_from_a_middle_stage(key, outcome, start):
+def close_in_the_middle(start, key: str, outcome: str) -> tuple[Run, tuple[str, str, int]]:
+    """An opportunity advanced to the middle of its pipeline, then closed there."""
     pipeline = PIPELINES[key]
     middle = len(pipeline.stages) // 2
     run = start(key, owner="alice")
@@ -236,15 +235,33 @@ def test_an_opportunity_can_be_closed_from_a_middle_stage(key, outcome, start):
     [task] = run.ready()
     assert stage_of(task) == pipeline.stages[middle]
     run.submit(task, fill(task.task_spec.extensions["form"], outcome=outcome, reason="Went with a competitor"))
-    assert run.ready() == []
-    assert run.ended_at == [getattr(pipeline, outcome)]
+    return run, pipeline.stages[middle]
+
+
+@pytest.mark.parametrize("outcome", ["lost", "abandoned"])
+@pytest.mark.parametrize("key", sorted(PIPELINES))
+def test_a_closure_from_a_middle_stage_becomes_final_after_180_days(key, outcome, start, engine_clock):
+    run, _ = close_in_the_middle(start, key, outcome)
+    assert run.ready() == [] and run.ended_at == []  # closed, but it may still be reopened
+    engine_clock.advance(days=180, seconds=1)
+    run.advance()
+    assert run.ended_at == [getattr(PIPELINES[key], outcome)]
     assert run.data["reason"] == "Went with a competitor"
+
+
+@pytest.mark.parametrize("outcome", ["lost", "abandoned"])
+@pytest.mark.parametrize("key", sorted(PIPELINES))
+def test_a_reopened_opportunity_goes_back_to_the_stage_it_left(key, outcome, start):
+    run, stage = close_in_the_middle(start, key, outcome)
+    assert run.deliver("reopen", {"reopen_at": stage[0]}) is True
+    [task] = run.ready()
+    assert stage_of(task) == stage
 
 
 @pytest.mark.parametrize("key", sorted(PIPELINES))
 def test_every_stage_is_the_owners_and_offers_advance_lost_or_abandoned(key, processes):
     stages = [spec for spec in processes[key].spec.task_specs.values()
-              if getattr(spec, "extensions", {}).get("properties", {}).get("stage")]
+              if spec.manual and getattr(spec, "extensions", {}).get("properties", {}).get("stage")]
     assert len(stages) == len(PIPELINES[key].stages)
     for spec in stages:
         ext = spec.extensions
@@ -266,6 +283,7 @@ def test_the_quotation_and_negotiation_stages_insist_on_their_playbook_fields(st
     assert validate_submission(form, {"outcome": "advance", "quote_amount": "-5"})[1] == {
         "quote_amount": "must be at least 0"}
     assert validate_submission(form, {"quote_amount": "100"})[1] == {"outcome": "is required"}
+    assert validate_submission(form, {"outcome": "lost"})[1] == {"reason": "is required"}  # not the quote
     assert validate_submission(form, {"outcome": "won", "quote_amount": "100"})[1] == {
         "outcome": "is not one of the allowed values"}
     run.submit(task, {"outcome": "advance", "quote_amount": "120000"})

@@ -103,7 +103,7 @@ def test_completing_a_task_validates_the_form_and_changes_nothing_when_invalid(c
         events = [(e.event, e.bpmn_id, e.actor) for e in instance_view(session, instance_id).history]
         done = session.scalars(select(HistoryEvent).where(HistoryEvent.event == "task_completed")).one()
     assert ("task_completed", "qualify", "alice") in events
-    assert ("stage_entered", "qualify", None) in events
+    assert ("stage_entered", "qualify", "alice") in events
     assert done.details == {"data": {"budget": "5000.00", "note": "keen"}}
 
 

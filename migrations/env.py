@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-import engine.models  # noqa: F401  (register every table on the metadata)
-import workflows.org.models  # noqa: F401
+import workflows.schema  # noqa: F401  (register every table on the metadata)
 from core.db import Base, make_engine
 from core.settings import Settings
 

@@ -6,8 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-import engine.models  # noqa: F401  (registers the tables)
-import workflows.org.models  # noqa: F401
+import workflows.schema  # noqa: F401  (registers the tables)
 from core.db import Base
 
 

@@ -1,0 +1,233 @@
+"""Accounts and their contacts: the list, the 360° account page, and the forms.
+
+Every page asks the use cases, which apply the visibility rule: an account or contact the
+viewer may not see answers 404. Each submission is one unit of work; the use case's
+field problems are shown beside their fields with the input kept, and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from math import ceil
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+
+from workflows.accounts.contacts import ContactInput, create_contact, get_contact, update_contact
+from workflows.accounts.models import ACCOUNT_TYPES, CATEGORIES, CREDIT_RATINGS, Account, Contact
+from workflows.accounts.overview import account_overview
+from workflows.accounts.service import (
+    AccountFilter,
+    AccountInput,
+    account_choices,
+    create_account,
+    get_account,
+    list_accounts,
+    regions,
+    update_account,
+    visible_parent,
+)
+from workflows.inputs import parse_id
+from workflows.org.service import list_active_users
+from workflows.org.visibility import Viewer
+
+from .choices import choices
+from .context import container
+from .forms import save
+from .opportunities import STATUS_LABELS
+from .quotes import QUOTE_STATUS_LABELS
+
+bp = Blueprint("accounts", __name__)
+PER_PAGE = 25
+CATEGORY_LABELS = {"ordinary": _l("Ordinary"), "vip": _l("VIP"), "strategic": _l("Strategic")}
+TYPE_LABELS = {"end_customer": _l("End customer"), "channel": _l("Channel partner"), "partner": _l("Partner")}
+FILTERS = ("q", "category", "account_type", "region", "owner")
+
+
+class AccountForm(FlaskForm):  # type: ignore[misc]
+    """Field names match ``AccountInput``; the use case checks every value."""
+
+    name = StringField(_l("Name"))
+    parent_id = SelectField(_l("Parent account"), validate_choice=False,
+                            description=_l("The group this company belongs to, if any."))
+    industry = StringField(_l("Industry"))
+    category = SelectField(_l("Category"), validate_choice=False,
+                           choices=choices((c, CATEGORY_LABELS[c]) for c in CATEGORIES))
+    account_type = SelectField(_l("Account type"), validate_choice=False,
+                               choices=choices((t, TYPE_LABELS[t]) for t in ACCOUNT_TYPES))
+    region = StringField(_l("Region"))
+    credit_rating = SelectField(_l("Credit rating"), validate_choice=False,
+                                choices=choices(((r, r) for r in CREDIT_RATINGS), blank="—"))
+    phone = StringField(_l("Phone"))
+    address = StringField(_l("Address"))
+    note = TextAreaField(_l("Note"))
+    owner = SelectField(_l("Owner"), validate_choice=False)
+
+
+class ContactForm(FlaskForm):  # type: ignore[misc]
+    """Field names match ``ContactInput``."""
+
+    account_id = SelectField(_l("Account"), validate_choice=False)
+    name = StringField(_l("Name"))
+    title = StringField(_l("Job title"))
+    phone = StringField(_l("Phone"))
+    email = StringField(_l("Email"))
+    birthday = StringField(_l("Birthday"), description=_l("YYYY-MM-DD"))
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {"category_labels": CATEGORY_LABELS, "type_labels": TYPE_LABELS, "status_labels": STATUS_LABELS,
+            "quote_status_labels": QUOTE_STATUS_LABELS}
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+
+@bp.get("/accounts")
+def index() -> str:
+    """The accounts the viewer may see, a page at a time; search by name, filter by the rest."""
+    viewer: Viewer = current_user.viewer
+    query = {name: value for name in FILTERS if (value := request.args.get(name, "").strip())}
+    where = AccountFilter(search=query.get("q", ""), category=query.get("category", ""),
+                          account_type=query.get("account_type", ""), region=query.get("region", ""),
+                          owner=query.get("owner", ""))
+    page = max(1, request.args.get("page", 1, type=int))
+    with container().session_factory() as session:
+        accounts, total = list_accounts(session, viewer, where, page, PER_PAGE)
+        choices = {"regions": regions(session, viewer), "owners": _owner_choices(session, viewer)}
+    return render_template("accounts/index.html", accounts=accounts, total=total, page=page,
+                           pages=ceil(total / PER_PAGE), query=query, **choices)
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+def new() -> Any:
+    viewer: Viewer = current_user.viewer
+    form = AccountForm(owner=viewer.username)
+    with container().session_factory() as session:
+        _fill_account_choices(session, viewer, form, None)
+    if form.validate_on_submit():
+        created = save(form, lambda session: create_account(
+            session, viewer, AccountInput(**_typed(form, AccountInput)), _now()).id)
+        if created is not None:
+            flash(_("Account created."))
+            return redirect(url_for("accounts.show", account_id=created))
+    return render_template("accounts/form.html", form=form, account=None), 400 if form.is_submitted() else 200
+
+
+@bp.get("/accounts/<int:account_id>")
+def show(account_id: int) -> str:
+    """The 360° page: the account, its group, people, deals, quotes, open tasks and history."""
+    with container().session_factory() as session:
+        overview = account_overview(session, current_user.viewer, account_id)
+        return render_template("accounts/show.html", o=overview, now=_now())
+
+
+@bp.route("/accounts/<int:account_id>/edit", methods=["GET", "POST"])
+def edit(account_id: int) -> Any:
+    viewer: Viewer = current_user.viewer
+    with container().session_factory() as session:
+        account = get_account(session, viewer, account_id)
+        form = AccountForm(data=_as_text(account, AccountInput))
+        _fill_account_choices(session, viewer, form, account)
+    if form.validate_on_submit():
+        saved = save(form, lambda session: update_account(
+            session, viewer, account_id, AccountInput(**_typed(form, AccountInput)), _now()).id)
+        if saved is not None:
+            flash(_("Changes saved."))
+            return redirect(url_for("accounts.show", account_id=account_id))
+    return render_template("accounts/form.html", form=form, account=account), \
+        400 if form.is_submitted() else 200
+
+
+def _fill_account_choices(session: Session, viewer: Viewer, form: AccountForm,
+                          account: Account | None) -> None:
+    """Visible accounts as parents (an invisible current parent stays, unnamed); as owners,
+    the people the viewer may give work to, plus the current owner so an unchanged choice stays."""
+    parents = {str(i): name for i, name in account_choices(session, viewer)
+               if account is None or i != account.id}
+    if account is not None and account.parent_id and str(account.parent_id) not in parents:
+        parent = visible_parent(session, viewer, account)
+        unseen = _("Unchanged (an account you cannot see)")
+        parents[str(account.parent_id)] = parent.name if parent else unseen
+    form.parent_id.choices = choices(parents.items(), blank=_("None"))
+    owners = dict(_owner_choices(session, viewer))
+    if account is not None:
+        owners.setdefault(account.owner, account.owner)
+    form.owner.choices = choices(owners.items())
+
+
+def _owner_choices(session: Session, viewer: Viewer) -> list[tuple[str, str]]:
+    return [(u.username, f"{u.display_name} ({u.username})") for u in list_active_users(session, viewer)]
+
+
+def _as_text(row: Account | Contact, kind: type[AccountInput] | type[ContactInput]) -> dict[str, str]:
+    """A saved row as the text its form shows: the fields the input dataclass names."""
+    return {name: "" if getattr(row, name) is None else str(getattr(row, name))
+            for name in kind.__dataclass_fields__}
+
+
+# --- contacts ---------------------------------------------------------------------------
+
+
+@bp.route("/contacts/new", methods=["GET", "POST"])
+def new_contact() -> Any:
+    """A contact for the account given in ``?account_id=``; an account out of sight is 404."""
+    viewer: Viewer = current_user.viewer
+    account_id = parse_id(request.args.get("account_id", ""))
+    if account_id is None:
+        abort(404)
+    with container().session_factory() as session:
+        account = get_account(session, viewer, account_id)
+        form = ContactForm(account_id=str(account_id))
+        form.account_id.choices = _account_options(session, viewer, account)
+    if form.validate_on_submit():
+        created = save(form, lambda session: create_contact(
+            session, viewer, ContactInput(**_typed(form, ContactInput)), _now()).account_id)
+        if created is not None:
+            flash(_("Contact added."))
+            return redirect(url_for("accounts.show", account_id=created))
+    return render_template("accounts/contact.html", form=form, contact=None, account=account), \
+        400 if form.is_submitted() else 200
+
+
+@bp.route("/contacts/<int:contact_id>", methods=["GET", "POST"])
+def contact(contact_id: int) -> Any:
+    """A contact's details, edited in place."""
+    viewer: Viewer = current_user.viewer
+    with container().session_factory() as session:
+        found = get_contact(session, viewer, contact_id)
+        form = ContactForm(data=_as_text(found, ContactInput))
+        form.account_id.choices = _account_options(session, viewer, found.account)
+    if form.validate_on_submit():
+        saved = save(form, lambda session: update_contact(
+            session, viewer, contact_id, ContactInput(**_typed(form, ContactInput)), _now()).account_id)
+        if saved is not None:
+            flash(_("Changes saved."))
+            return redirect(url_for("accounts.show", account_id=saved))
+    return render_template("accounts/contact.html", form=form, contact=found, account=found.account), \
+        400 if form.is_submitted() else 200
+
+
+def _account_options(session: Session, viewer: Viewer, current: Account) -> list[SelectChoice]:
+    """Visible accounts, always including the current one, so an unchanged choice stays."""
+    options = {str(current.id): current.name} | {str(i): name for i, name in account_choices(session, viewer)}
+    return choices(options.items())
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _typed(form: FlaskForm, kind: type[AccountInput] | type[ContactInput]) -> dict[str, str]:
+    """The submitted text of the fields the input dataclass names."""
+    return {name: str(form[name].data or "") for name in kind.__dataclass_fields__ if name in form}
+
+
+def _now() -> datetime:
+    return container().engine.clock.now()

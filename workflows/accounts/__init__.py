@@ -1,0 +1,1 @@
+"""Accounts (customers, with parent accounts for groups of companies) and their contacts."""

@@ -1,0 +1,53 @@
+"""Accounts and contacts. Both have an owner: the record visibility rule reads it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, UTCDateTime
+
+CATEGORIES = ("ordinary", "vip", "strategic")
+ACCOUNT_TYPES = ("end_customer", "channel", "partner")
+CREDIT_RATINGS = ("A", "B", "C", "D")
+
+
+class Account(Base):
+    __tablename__ = "account"
+    __table_args__ = (Index("ix_account_owner_name", "owner", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    industry: Mapped[str] = mapped_column(String(100), default="")
+    category: Mapped[str] = mapped_column(String(20), default="ordinary")
+    account_type: Mapped[str] = mapped_column(String(20), default="end_customer")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    credit_rating: Mapped[str] = mapped_column(String(2), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    parent: Mapped[Account | None] = relationship(remote_side=[id])
+
+
+class Contact(Base):
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    birthday: Mapped[date | None] = mapped_column(Date)
+    owner: Mapped[str] = mapped_column(String(100), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    account: Mapped[Account] = relationship()

@@ -1,0 +1,1 @@
+"""Products and price lists that quotes and contracts draw their lines from."""

@@ -1,0 +1,7 @@
+"""Every table of the CRM, registered on the metadata: for Alembic and the schema test."""
+
+import engine.models  # noqa: F401
+import workflows.accounts.models  # noqa: F401
+import workflows.catalog.models  # noqa: F401
+import workflows.opportunities.models  # noqa: F401
+import workflows.org.models  # noqa: F401

@@ -18,6 +18,12 @@ from core.db import make_engine, make_session_factory
 from core.settings import Settings
 from core.uow import UnitOfWork
 from engine import ProcessDefinition, ProcessEngine, ServiceRegistry
+from workflows.accounts.demo import load_demo_accounts
+from workflows.catalog.demo import load_demo_catalog
+from workflows.opportunities.demo import load_demo_pipelines
+from workflows.opportunities.tracking import follow_pipeline
+from workflows.org.demo import DemoLogin
+from workflows.org.demo import load_demo as load_demo_org
 
 SHIPPED_PROCESSES = Path(__file__).resolve().parent.parent / "bpmn"
 
@@ -40,7 +46,8 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
         settings=settings,
         db=db,
         session_factory=make_session_factory(db),
-        engine=ProcessEngine(clock=clock or SystemClock(), services=ServiceRegistry()),
+        engine=ProcessEngine(clock=clock or SystemClock(), services=ServiceRegistry(),
+                             observers=[follow_pipeline]),
     )
 
 
@@ -60,3 +67,16 @@ def deploy_shipped(container: Container, deployed_by: str = "system") -> list[Pr
             deployed += container.engine.deploy(uow.session, files, deployed_by, "shipped with Dealflow")
         uow.commit()
     return deployed
+
+
+def load_demo(container: Container) -> list[DemoLogin]:
+    """The demo company: people, customers, products, and deals at every stage of the
+    shipped pipelines (deploy them first). Idempotent, one transaction."""
+    now = container.engine.clock.now()
+    with container.uow() as uow:
+        logins = load_demo_org(uow.session, now)
+        load_demo_accounts(uow.session, now)
+        load_demo_catalog(uow.session)
+        load_demo_pipelines(uow.session, container.engine, now)
+        uow.commit()
+    return logins

@@ -11,7 +11,6 @@ import bootstrap
 from core import migrate
 from core.scheduler import PeriodicThread
 from engine import fire_due_timers
-from workflows.org.demo import load_demo
 
 from .context import container
 
@@ -43,11 +42,8 @@ def deploy_shipped() -> None:
 @click.command("load-demo")
 @with_appcontext
 def load_demo_command() -> None:
-    """Create the demo company and its users (idempotent) and print their logins."""
-    c = container()
-    with c.uow() as uow:
-        logins = load_demo(uow.session, c.engine.clock.now())
-        uow.commit()
+    """Create the demo company, its people, customers and deals (idempotent); print the logins."""
+    logins = bootstrap.load_demo(container())
     click.echo(f"Demo logins (password {logins[0].password} for all):")
     for login in logins:
         click.echo(f"  {login.username:<14} {login.description}")

@@ -15,7 +15,7 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 NODE_STAMP := node_modules/.installed
-ASSETS := web/static/dist/diagram.js
+ASSETS := web/static/dist/diagram.js web/static/dist/board.js
 
 setup: $(STAMP) catalogs $(ASSETS)
 
@@ -23,7 +23,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-$(ASSETS): $(NODE_STAMP) $(wildcard web/assets/*.js)
+$(ASSETS) &: $(NODE_STAMP) $(wildcard web/assets/*.js)
 	npm run --silent build
 
 # After changing user-visible strings: extract them and merge into both catalogues.

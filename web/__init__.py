@@ -21,8 +21,31 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     )
     app.extensions["dealflow"] = container
 
-    from . import auth, cli, errors, history, i18n, inbox, instances, processes, security, tasks
+    from . import (
+        accounts,
+        admin,
+        api,
+        auth,
+        business_types,
+        catalog,
+        cli,
+        converters,
+        errors,
+        history,
+        i18n,
+        inbox,
+        instances,
+        opportunities,
+        opportunity_board,
+        opportunity_lists,
+        processes,
+        quotes,
+        security,
+        tasks,
+        tokens,
+    )
 
+    converters.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     auth.init_app(app)
@@ -30,6 +53,16 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     app.register_blueprint(instances.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
+    app.register_blueprint(opportunities.bp)
+    app.register_blueprint(opportunity_lists.bp)
+    app.register_blueprint(opportunity_board.bp)
+    app.register_blueprint(business_types.bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(catalog.bp)
+    app.register_blueprint(quotes.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(tokens.bp)
+    api.init_app(app)
     history.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -116,7 +116,7 @@ def password() -> Any:
             form.current_password.errors = [_("The current password is wrong.")]
         else:
             flash(_("Your password has been changed."))
-            return redirect(url_for("processes.index"))
+            return redirect(url_for("processes.home"))
     return render_template("password.html", form=form)
 
 
@@ -124,4 +124,4 @@ def _safe_next(target: str | None) -> str:
     """Only ever redirect within this site after login."""
     if target and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("processes.index")
+    return url_for("processes.home")

@@ -72,4 +72,4 @@ def set_language(code: str) -> Response:
                 set_locale(uow.session, current_user.id, code)
                 uow.commit()
     target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else None
-    return redirect(target or url_for("processes.index"))
+    return redirect(target or url_for("processes.home"))

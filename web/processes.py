@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
+from werkzeug.wrappers import Response
 
 from engine import catalogue
 
@@ -12,6 +13,12 @@ bp = Blueprint("processes", __name__)
 
 
 @bp.get("/")
+def home() -> Response:
+    """Everyone starts at their tasks: that is where the processes hand them work."""
+    return redirect(url_for("inbox.index"))
+
+
+@bp.get("/processes")
 def index() -> str:
     with container().session_factory() as session:
         entries = catalogue(session)

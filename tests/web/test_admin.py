@@ -74,11 +74,11 @@ def admin(login) -> FlaskClient:
 def test_no_one_but_an_admin_opens_or_posts_to_any_admin_page(login, container, username):
     client = login(username)
     target = user_id(container, "zhang.wei")
-    assert 'href="/admin/users"' not in client.get("/").text
+    assert 'href="/admin/users"' not in client.get("/tasks").text
     for page in ADMIN_PAGES + ["/admin/users/999999"]:  # an unknown id is refused alike: no leak
         response = client.get(page.format(id=target))
         assert response.status_code == 403 and "Traceback" not in response.text
-    token = csrf_token(client.get("/").text)
+    token = csrf_token(client.get("/tasks").text)
     for url in ADMIN_POSTS:
         fields = {"csrf_token": token, "display_name": "Hacked", "username": "intruder", "name": "X"}
         assert client.post(url.format(id=target), data=fields).status_code == 403
@@ -91,7 +91,7 @@ def test_the_refusal_is_a_friendly_page_in_the_readers_language(login):
 
 
 def test_admins_see_the_admin_link(admin):
-    assert 'href="/admin/users"' in admin.get("/").text
+    assert 'href="/admin/users"' in admin.get("/tasks").text
 
 
 # --- the list ---------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def test_an_admin_creates_a_user_who_can_then_log_in(app, admin, container, logi
     assert "User zhao.min created" in page and 'value="赵敏"' in page
     created = user_row(container, "zhao.min")
     assert created.roles == ["sales_rep"] and created.manager_id == user_id(container, "huang.lei")
-    assert "Tasks" in login("zhao.min").get("/").text  # logged in, English as chosen
+    assert "Tasks" in login("zhao.min").get("/tasks").text  # logged in, English as chosen
 
 
 def test_the_new_user_form_offers_units_managers_roles_languages_and_zones(admin):
@@ -252,7 +252,7 @@ def test_a_manager_deactivated_since_does_not_block_an_unrelated_edit(admin, con
 
 
 def test_the_admin_pages_work_in_chinese(admin, container):
-    admin.post("/language/zh_CN", data={"csrf_token": csrf_token(admin.get("/").text)})
+    admin.post("/language/zh_CN", data={"csrf_token": csrf_token(admin.get("/tasks").text)})
     for page in ("/admin/users", "/admin/users/new", f"/admin/users/{user_id(container, 'li.na')}", "/admin/units"):
         response = admin.get(page)
         assert response.status_code == 200 and '<html lang="zh-CN"' in response.text
@@ -260,7 +260,7 @@ def test_the_admin_pages_work_in_chinese(admin, container):
 
 
 def test_a_chinese_reading_admin_reads_the_services_problems_in_chinese(admin, container):
-    admin.post("/language/zh_CN", data={"csrf_token": csrf_token(admin.get("/").text)})
+    admin.post("/language/zh_CN", data={"csrf_token": csrf_token(admin.get("/tasks").text)})
     page = post_form(admin, "/admin/users/new", **new_user_fields(container, username="Wang.Fang")).text
     assert page.index('name="username"') < page.index("“wang.fang”已被占用") < page.index('name="display_name"')
     team1 = str(unit_id(container, "Team 1"))

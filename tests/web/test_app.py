@@ -9,10 +9,10 @@ from tests.web.conftest import csrf_token
 
 
 def test_the_start_page_lists_the_deployed_processes(app: Flask, client: FlaskClient):
-    assert "No process is deployed yet." in client.get("/").text
+    assert "No process is deployed yet." in client.get("/processes").text
     result = app.test_cli_runner().invoke(args=["deploy-shipped"])
     assert result.exit_code == 0 and "deployed standard_sale v1" in result.output
-    page = client.get("/").text
+    page = client.get("/processes").text
     assert "standard_sale" in page and "Standard sale" in page and "v1" in page
 
 
@@ -30,13 +30,13 @@ def test_unknown_pages_get_a_friendly_404(client: FlaskClient):
 
 
 def test_pages_follow_the_browser_language_and_the_switch(login, client: FlaskClient):
-    assert "Deployed processes" in client.get("/").text
-    chinese = login("zhang.wei").get("/").text  # zhang.wei's account is set to Chinese
+    assert "Deployed processes" in client.get("/processes").text
+    chinese = login("zhang.wei").get("/processes").text  # zhang.wei's account is set to Chinese
     assert "已部署的流程" in chinese and 'lang="zh-CN"' in chinese
-    token = csrf_token(client.get("/").text)
+    token = csrf_token(client.get("/processes").text)
     client.post("/language/zh_CN", data={"csrf_token": token})
-    assert "尚未部署任何流程。" in client.get("/").text
-    assert "尚未部署任何流程。" in login("wang.fang").get("/").text  # remembered for the next login
+    assert "尚未部署任何流程。" in client.get("/processes").text
+    assert "尚未部署任何流程。" in login("wang.fang").get("/processes").text  # remembered for the next login
 
 
 def test_forms_without_a_csrf_token_are_refused(client: FlaskClient):
@@ -66,9 +66,13 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(app: Fl
 
 
 def test_logout_ends_the_session(client: FlaskClient):
-    token = csrf_token(client.get("/").text)
+    token = csrf_token(client.get("/processes").text)
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
-    assert client.get("/").status_code == 302
+    assert "/login" in client.get("/tasks").headers["Location"]
+
+
+def test_everyone_starts_at_their_tasks(client: FlaskClient):
+    assert client.get("/").headers["Location"] == "/tasks"
 
 
 def test_health_check(client: FlaskClient):

@@ -20,6 +20,7 @@ from core.uow import UnitOfWork
 from engine import ProcessDefinition, ProcessEngine, ServiceRegistry
 from workflows.accounts.demo import load_demo_accounts
 from workflows.catalog.demo import load_demo_catalog
+from workflows.contracts.demo import load_demo_contracts
 from workflows.opportunities.demo import load_demo_pipelines
 from workflows.opportunities.tracking import follow_pipeline
 from workflows.org.demo import DemoLogin
@@ -70,13 +71,14 @@ def deploy_shipped(container: Container, deployed_by: str = "system") -> list[Pr
 
 
 def load_demo(container: Container) -> list[DemoLogin]:
-    """The demo company: people, customers, products, and deals at every stage of the
+    """The demo company: people, customers, products, draft contracts, and deals at every stage of the
     shipped pipelines (deploy them first). Idempotent, one transaction."""
     now = container.engine.clock.now()
     with container.uow() as uow:
         logins = load_demo_org(uow.session, now)
         load_demo_accounts(uow.session, now)
         load_demo_catalog(uow.session)
+        load_demo_contracts(uow.session, now)
         load_demo_pipelines(uow.session, container.engine, now)
         uow.commit()
     return logins

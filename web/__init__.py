@@ -29,6 +29,8 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         business_types,
         catalog,
         cli,
+        contract_types,
+        contracts,
         converters,
         errors,
         history,
@@ -60,6 +62,8 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     app.register_blueprint(accounts.bp)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(quotes.bp)
+    app.register_blueprint(contracts.bp)
+    app.register_blueprint(contract_types.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(tokens.bp)
     api.init_app(app)

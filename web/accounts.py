@@ -39,6 +39,7 @@ from workflows.org.visibility import Viewer
 
 from .choices import choices
 from .context import container
+from .contracts import CONTRACT_STATUS_LABELS
 from .forms import save
 from .opportunities import STATUS_LABELS
 from .quotes import QUOTE_STATUS_LABELS
@@ -84,7 +85,7 @@ class ContactForm(FlaskForm):  # type: ignore[misc]
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return {"category_labels": CATEGORY_LABELS, "type_labels": TYPE_LABELS, "status_labels": STATUS_LABELS,
-            "quote_status_labels": QUOTE_STATUS_LABELS}
+            "quote_status_labels": QUOTE_STATUS_LABELS, "contract_status_labels": CONTRACT_STATUS_LABELS}
 
 
 # --- accounts ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Flask, redirect, request, session, url_for
-from flask_babel import Babel, format_currency, get_locale, gettext
+from flask_babel import Babel, format_currency, format_percent, get_locale, gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/language/<code>", "set_language", set_language, methods=["POST"])
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["translated"] = translated
 
 
@@ -61,6 +62,12 @@ def message_of(error: Exception) -> str:
 def money(amount: Decimal) -> str:
     """An amount in the company's currency, written the way the reader's locale writes money."""
     return str(format_currency(amount, container().settings.currency))
+
+
+def percent(fraction: Decimal) -> str:
+    """A fraction such as a margin (0.2933) as the reader's locale writes a percentage, to
+    the hundredth: exactly the four places the figure is kept to."""
+    return str(format_percent(fraction, "#,##0.00%"))
 
 
 def set_language(code: str) -> Response:

@@ -17,6 +17,8 @@ from wtforms import SelectField, StringField, TextAreaField
 from core.errors import Conflict, InvalidInput
 from engine import FormInvalid, history
 from workflows.accounts.models import Account, Contact
+from workflows.contracts.models import Contract
+from workflows.contracts.service import contracts_where
 from workflows.opportunities import service
 from workflows.opportunities.models import CLOSED, SOURCES, Opportunity
 from workflows.opportunities.quotes import quotes_of
@@ -24,6 +26,7 @@ from workflows.opportunities.service import OpportunityInput
 from workflows.org.visibility import Viewer, owner_condition
 
 from .context import container
+from .contracts import CONTRACT_STATUS_LABELS
 from .forms import field_messages, save
 from .i18n import message_of
 from .quotes import QUOTE_STATUS_LABELS
@@ -168,6 +171,9 @@ def _page(opportunity_id: int, **state: Any) -> str:
             path=service.pipeline_of(session, c.engine, opportunity),
             quotes=quotes_of(session, current_user.viewer, opportunity.id),
             quote_status_labels=QUOTE_STATUS_LABELS,
+            contracts=contracts_where(session, current_user.viewer,
+                                      Contract.opportunity_id == opportunity.id),
+            contract_status_labels=CONTRACT_STATUS_LABELS,
             first_entered={v.stage: v.entered_at for v in reversed(visits)}, visits=visits,
             events=history(session, opportunity.process_instance_id)
             if opportunity.process_instance_id else [],

@@ -10,15 +10,15 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
-from wtforms import Field, FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAreaField
 
 from core.errors import Conflict, InvalidInput
 from workflows.accounts.models import Account
 from workflows.catalog.models import PriceList
 from workflows.catalog.service import active_products, default_price_list, list_price_lists, prices
+from workflows.contracts.types import contract_types
 from workflows.opportunities.models import Opportunity, Quote
 from workflows.opportunities.quotes import (
     MAX_LINES,
@@ -35,7 +35,7 @@ from workflows.org.visibility import Viewer
 
 from .choices import choices
 from .context import container
-from .forms import save
+from .forms import RowsForm, save
 from .i18n import message_of, money
 
 bp = Blueprint("quotes", __name__)
@@ -55,34 +55,16 @@ class LineForm(Form):  # type: ignore[misc]
     discount_percent = StringField(_l("Discount"), default="0")
 
 
-class QuoteForm(FlaskForm):  # type: ignore[misc]
-    """Field names match ``QuoteInput``. The use case names a line's problem
-    ``lines-<row>-<field>``, the row's own input name, so it is found here like any field."""
+class QuoteForm(RowsForm):
+    """Field names match ``QuoteInput``; a line's problem is shown beside its field."""
 
     price_list_id = SelectField(_l("Price list"), validate_choice=False)
     valid_until = StringField(_l("Valid until"), description=_l("YYYY-MM-DD"))
     note = TextAreaField(_l("Note"))
     lines = FieldList(FormField(LineForm), max_entries=MAX_LINES)
 
-    def __contains__(self, name: object) -> bool:
-        return super().__contains__(name) or self._line_field(str(name)) is not None
-
-    def __getitem__(self, name: str) -> Field:
-        return self._line_field(name) or super().__getitem__(name)
-
-    def _line_field(self, name: str) -> Field | None:
-        prefix, _dash, rest = name.partition("-")
-        row, _dash, field = rest.partition("-")
-        if prefix != "lines" or not row.isdigit() or int(row) >= len(self.lines.entries):
-            return None
-        subform = self.lines.entries[int(row)].form
-        return subform[field] if field in subform else None
-
     def quote_input(self) -> QuoteInput:
-        names = LineInput.__dataclass_fields__
-        lines = [LineInput(**{name: str(entry.form[name].data or "") for name in names})
-                 for entry in self.lines.entries]
-        return QuoteInput(price_list_id=self.price_list_id.data or "", lines=lines,
+        return QuoteInput(price_list_id=self.price_list_id.data or "", lines=self.rows("lines", LineInput),
                           valid_until=self.valid_until.data or "", note=self.note.data or "")
 
 
@@ -118,7 +100,8 @@ def show(quote_id: int) -> str:
         return render_template("quotes/show.html", quote=quote, opportunity=opportunity,
                                account=session.get_one(Account, opportunity.account_id),
                                price_list=session.get(PriceList, quote.price_list_id or 0),
-                               next_statuses=NEXT_STATUSES[quote.status])
+                               next_statuses=NEXT_STATUSES[quote.status],
+                               contract_types=contract_types(session) if quote.status == "accepted" else [])
 
 
 @bp.route("/quotes/<int:quote_id>/edit", methods=["GET", "POST"])

@@ -15,6 +15,8 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine import HistoryEvent, HumanTask
+from workflows.contracts.models import Contract
+from workflows.contracts.service import contracts_where
 from workflows.opportunities.models import Opportunity, Quote
 from workflows.opportunities.tracking import business_key
 from workflows.org.visibility import Viewer, owner_condition, visible_task_condition
@@ -43,12 +45,13 @@ class AccountOverview:
     opportunity_count: int
     deal_names: dict[str, str]  # business key ("opportunity:42") → opportunity name
     quotes: list[QuoteRow]
+    contracts: list[Contract]
     tasks: Sequence[HumanTask]
     history: Sequence[HistoryEvent]
 
 
 def account_overview(session: Session, viewer: Viewer, account_id: int) -> AccountOverview:
-    """The account with its group, people, deals, quotes, open tasks and latest history."""
+    """The account with its group, people, deals, quotes, contracts, open tasks and latest history."""
     account = get_account(session, viewer, account_id)
     contacts, contact_count = contacts_of(session, viewer, account.id)
     deals = _visible_deals(viewer, account.id)
@@ -70,6 +73,7 @@ def account_overview(session: Session, viewer: Viewer, account_id: int) -> Accou
         quotes=[QuoteRow(q, name) for q, name in session.execute(
             select(Quote, Opportunity.name).join(Opportunity, Opportunity.id == Quote.opportunity_id)
             .where(*deals).options(selectinload(Quote.lines)).order_by(Quote.id.desc()).limit(SECTION_LIMIT))],
+        contracts=contracts_where(session, viewer, Contract.account_id == account.id, limit=SECTION_LIMIT),
         tasks=session.scalars(
             select(HumanTask).where(HumanTask.business_key.in_(keys), visible_task_condition(viewer))
             .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)

@@ -8,7 +8,7 @@ Functions work in the caller's ``Session`` and never commit.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -87,6 +87,16 @@ def list_products(session: Session, viewer: Viewer, search: str = "", page: int 
 def active_products(session: Session) -> list[Product]:
     """Every product a new quote line may use, by code: the choices of the line picker."""
     return list(session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.code)))
+
+
+def active_products_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Product]:
+    """The active products among ``ids`` (Nones and unknown ids left out), by id: what a
+    quote or contract line may use."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    found = session.scalars(select(Product).where(Product.id.in_(wanted), Product.active.is_(True)))
+    return {p.id: p for p in found}
 
 
 def _product_values(session: Session, data: ProductInput, product_id: int | None) -> dict[str, object]:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from core.errors import Conflict, NotFound, reject_fields
 from core.phrases import Phrase
 from workflows.catalog.models import PriceList, Product
-from workflows.catalog.service import prices
+from workflows.catalog.service import active_products_by_id, prices
 from workflows.inputs import Checker, parse_id
 from workflows.org.visibility import Viewer, can_see_owner, owner_condition
 
@@ -169,7 +169,7 @@ def _lines(session: Session, check: Checker, given: Sequence[LineInput],
         check.problem("lines", Phrase("add at least one product"))
     if len(rows) > MAX_LINES:
         check.problem("lines", Phrase("a quote has at most %(count)s lines", count=MAX_LINES))
-    products = _active_products(session, [parse_id(line.product_id) for _, line in rows])
+    products = active_products_by_id(session, [parse_id(line.product_id) for _, line in rows])
     listed = prices(session, price_list_id, products) if price_list_id is not None else {}
     return [_line(check, f"lines-{row}-", position, line, products, listed)
             for position, (row, line) in enumerate(rows, start=1)]
@@ -191,10 +191,3 @@ def _line(check: Checker, prefix: str, position: int, line: LineInput, products:
                      description=product.name if product else "", quantity=quantity or 0,
                      unit_price=price or Decimal("0"), discount_percent=discount or 0)
 
-
-def _active_products(session: Session, ids: list[int | None]) -> dict[int, Product]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    found = session.scalars(select(Product).where(Product.id.in_(wanted), Product.active.is_(True)))
-    return {p.id: p for p in found}

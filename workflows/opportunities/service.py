@@ -20,6 +20,7 @@ from engine import FormField, HumanTask, NoMatchingWait, ProcessEngine, ProcessI
 from workflows.accounts.models import Account, Contact
 from workflows.inputs import Checker, parse_id
 from workflows.org.visibility import Viewer, can_see_owner, require_visible
+from workflows.process_kinds import kinds
 
 from .models import CLOSED, SOURCES, BusinessType, Opportunity, StageVisit
 from .pipeline import Stage, stages
@@ -181,10 +182,7 @@ def _complete_stage(session: Session, engine: ProcessEngine, actor: Viewer, oppo
 
 
 def business_types(session: Session, active_only: bool = True) -> list[BusinessType]:
-    query = select(BusinessType).order_by(BusinessType.name)
-    if active_only:
-        query = query.where(BusinessType.active.is_(True))
-    return list(session.scalars(query))
+    return kinds(session, BusinessType, active_only)
 
 
 def _process_data(opportunity: Opportunity) -> dict[str, Any]:

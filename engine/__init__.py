@@ -5,7 +5,10 @@ and a business-column resolver.
 """
 
 from .api import ProcessEngine
+from .decisions import Decision, MatchedRule, decide
 from .errors import (
+    DecisionInputInvalid,
+    DecisionNotFound,
     DeployError,
     FormInvalid,
     InstanceBusy,
@@ -26,6 +29,9 @@ from .timers import SweepReport, fire_due_timers
 
 __all__ = [
     "BusinessColumns",
+    "Decision",
+    "DecisionInputInvalid",
+    "DecisionNotFound",
     "DeployError",
     "Element",
     "EngineTimer",
@@ -34,6 +40,7 @@ __all__ = [
     "HistoryEvent",
     "HumanTask",
     "InstanceBusy",
+    "MatchedRule",
     "NoMatchingWait",
     "Problem",
     "ProcessDefinition",
@@ -50,6 +57,7 @@ __all__ = [
     "business_from_data",
     "catalogue",
     "count_tasks",
+    "decide",
     "history",
     "fire_due_timers",
     "instance_view",

@@ -43,6 +43,14 @@ class InstanceNotFound(NotFound):
     pass
 
 
+class DecisionNotFound(NotFound):
+    """The process calls no decision table of that id."""
+
+
+class DecisionInputInvalid(InvalidInput):
+    """The data given cannot be fed to a decision table."""
+
+
 class TaskNotFound(NotFound):
     pass
 

@@ -131,6 +131,15 @@ class DealflowBusinessRuleTaskParser(BusinessRuleTaskParser):
     def get_decision_ref(node: etree._Element) -> str | None:
         return BusinessRuleTaskParser.get_decision_ref(node) or camunda_attr(node, "decisionRef")
 
+    def parse_extensions(self, node: etree._Element | None = None) -> dict[str, Any]:
+        """Adds the called decision's id and name: of the decision, the library keeps only its table."""
+        node = self.node if node is None else node
+        ext: dict[str, Any] = super().parse_extensions(node)
+        ref = self.get_decision_ref(node)
+        dmn = self.process_parser.parser.dmn_parsers.get(ref)  # a missing one is reported by get_engine
+        ext.update(decisionRef=ref, decisionName=(dmn.get_name() if dmn else None) or ref)
+        return ext
+
 
 class DealflowServiceTaskParser(ServiceTaskParser):
     """Accepts a Camunda external-task topic as the name of a registered function."""

@@ -17,6 +17,7 @@ from .errors import (
     ProcessStepFailed,
     TaskAlreadyCompleted,
     TaskAssignedToOther,
+    TaskNotFound,
 )
 from .forms import FormField
 from .models import EngineTimer, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
@@ -54,6 +55,7 @@ __all__ = [
     "TaskAlreadyCompleted",
     "TaskAssignedToOther",
     "TaskFilter",
+    "TaskNotFound",
     "business_from_data",
     "catalogue",
     "count_tasks",

@@ -4,6 +4,11 @@ Every method works inside the caller's transaction (a ``Session``) and never com
 the use case that calls it decides when its whole unit of work is durable. An instance
 is locked (``SELECT ... FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite)
 before it is advanced, and its version column catches any writer that slipped past.
+
+A step is two statements on PostgreSQL: the lock, which also reads the instance's open
+task rows (what the projector compares against and a completion checks), and, once the
+step has run in memory, one that writes the instance's new state (checking its version)
+with every projection row (``projection.py`` works them out, ``saving.py`` writes them).
 """
 
 from __future__ import annotations
@@ -15,8 +20,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import CursorResult, ScalarSelect, delete, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import ColumnElement, CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -38,13 +42,20 @@ from .errors import (
     TaskNotFound,
 )
 from .forms import FormField, validate_submission
+from .locking import INSERT_INSTANCE, adopt, lock
 from .models import EngineTimer, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
 from .outline import Element, outline
-from .projection import BusinessResolver, Projector, business_from_data
+from .projection import (
+    BusinessResolver,
+    OpenTasks,
+    Projector,
+    business_from_data,
+)
 from .queries import task_completion
+from .saving import CHANGED_MEANWHILE, save_step
 from .serializer import SERIALIZER_VERSION, StateSerializer
 from .services import ServiceCall, ServiceRegistry
-from .specs import SpecCache, Starters
+from .specs import LoadedSpec, SpecCache, Starters
 from .stepping import (
     DealflowScriptEngine,
     StepLog,
@@ -90,18 +101,17 @@ class ProcessEngine:
     def start(self, session: Session, key: str, business_key: str | None = None,
               data: Mapping[str, Any] | None = None, user: str | None = None) -> ProcessInstance:
         """Start the latest version of ``key``; runs until it waits for people or time."""
-        definition = deployment.require_latest(session, key)
+        definition_id = deployment.require_latest_id(session, key)
+        loaded = self._spec(session, definition_id)
         now = self.clock.now()
-        instance = ProcessInstance(
-            definition_id=definition.id, process_key=key, business_key=business_key,
-            status="running", state="{}", serializer_version=SERIALIZER_VERSION,
-            started_by=user, started_at=now, updated_at=now,
-        )
-        session.add(instance)
-        session.flush()
-        loaded = self.specs.get(definition)
+        values = {"definition_id": definition_id, "process_key": key, "business_key": business_key,
+                  "status": "running", "state": "{}", "serializer_version": SERIALIZER_VERSION, "error": None,
+                  "started_by": user, "started_at": now, "updated_at": now, "ended_at": None, "version": 1}
+        session.flush()  # what the caller changed goes first, as the ORM would order it
+        instance_id = session.connection().execute(INSERT_INSTANCE, values).scalar_one()
+        instance = adopt(session, {"id": instance_id, **values})  # its id is needed while it runs
         workflow = new_workflow(loaded, self._script_engine(session, instance), data or {})
-        projector = self._projector(session, instance)
+        projector = self._projector(session, instance, {})  # a new instance has no task rows yet
         projector.history("instance_started", actor=user)
         log = StepLog()
         advance(workflow, log)
@@ -118,14 +128,23 @@ class ProcessEngine:
     def starters(self, session: Session, key: str) -> Starters:
         """Who the latest version of ``key`` names as its starters; the caller decides what
         that allows (the diagram cannot know about admins)."""
-        return self.specs.get(deployment.require_latest(session, key)).starters
+        return self._spec(session, deployment.require_latest_id(session, key)).starters
 
     def complete(self, session: Session, task_id: str, data: Mapping[str, Any],
-                 user: str | None) -> ProcessInstance:
-        """Complete a user task as ``user`` with form ``data``; the form's rules apply."""
-        instance, row = self._lock_task(session, task_id)
-        if row.assignee and user and row.assignee != user:
-            raise TaskAssignedToOther(Phrase("This task is assigned to %(name)s", name=row.assignee))
+                 user: str | None, within: ColumnElement[bool] | None = None) -> ProcessInstance:
+        """Complete a user task as ``user`` with form ``data``; the form's rules apply.
+
+        ``within``, a condition on ``human_task`` (the caller's rule of what the user may
+        see), is checked by the statement that takes the lock: a task outside it is not found.
+        """
+        locked = lock(session, task_id=task_id, within=within,
+                            missing=lambda: self._missing_task(session, task_id))
+        if task_id not in locked.tasks:  # another writer closed it while we waited for the lock
+            self._task_row(session, task_id, refresh=True)
+            raise TaskAlreadyCompleted(Phrase("This task is no longer open"))
+        assignee, instance = locked.assignees[task_id], locked.instance
+        if assignee and user and assignee != user:
+            raise TaskAssignedToOther(Phrase("This task is assigned to %(name)s", name=assignee))
         workflow = self._load(session, instance)
         task = workflow.get_task_from_id(UUID(task_id))
         if task is None or task.state != TaskState.READY:
@@ -133,7 +152,7 @@ class ProcessEngine:
         values = self._form_values(task, data)
         log = StepLog()
         complete_user_task(workflow, task, values, log)
-        projector = self._projector(session, instance)
+        projector = self._projector(session, instance, locked.tasks)
         self._save(instance, workflow, log, user, projector, {task_id: {"data": _jsonable(values)}})
         return instance
 
@@ -190,11 +209,12 @@ class ProcessEngine:
         ).order_by(ProcessInstance.id)).all()
         caught = 0
         for instance_id in ids:
-            instance = self._lock(session, instance_id)
+            locked = lock(session, instance_id=instance_id)
+            instance = locked.instance
             workflow = self._load(session, instance)
             log = StepLog()
             if deliver_message(workflow, name, payload or {}, log):
-                projector = self._projector(session, instance)
+                projector = self._projector(session, instance, locked.tasks)
                 self._save(instance, workflow, log, user, projector)
                 caught += 1
         if not caught:
@@ -206,30 +226,33 @@ class ProcessEngine:
         """Change variables of a running instance, e.g. after its business object was edited:
         open tasks (and what the inbox shows of them) and the steps still to come see the
         new values. A finished instance is left as it was."""
-        instance = self._lock(session, instance_id)
+        locked = lock(session, instance_id=instance_id)
+        instance = locked.instance
         if instance.status != "running":
             return
         workflow = self._load(session, instance)
         for task in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
             task.data.update(values)
-        projector = self._projector(session, instance)
+        projector = self._projector(session, instance, locked.tasks)
         projector.history("data_changed", actor=user, details={"data": _jsonable(dict(values))})
         self._save(instance, workflow, StepLog(), user, projector)
 
     def cancel(self, session: Session, instance_id: int, user: str | None, reason: str = "") -> None:
-        instance = self._lock(session, instance_id)
+        locked = lock(session, instance_id=instance_id)
+        instance = locked.instance
         if instance.status != "running":
             raise InstanceNotRunning(f"Process {instance_id} is already {instance.status}")
         workflow = self._load(session, instance)
         workflow.cancel()
         instance.status, instance.ended_at = "cancelled", self.clock.now()
-        projector = self._projector(session, instance)
+        projector = self._projector(session, instance, locked.tasks)
         projector.history("instance_cancelled", actor=user, details={"reason": reason} if reason else None)
         self._save(instance, workflow, StepLog(), user, projector)
 
     def fire_timers(self, session: Session, instance_id: int) -> bool:
         """Advance one instance whose timer is due; False if it is no longer running."""
-        instance = self._lock(session, instance_id)
+        locked = lock(session, instance_id=instance_id)
+        instance = locked.instance
         if instance.status != "running":
             session.execute(delete(EngineTimer).where(EngineTimer.instance_id == instance_id))
             return False
@@ -240,36 +263,15 @@ class ProcessEngine:
             advance(workflow, log)
             if not any(due < now for _, due in waiting_timers(workflow)):
                 break
-        self._save(instance, workflow, log, None, self._projector(session, instance))
+        self._save(instance, workflow, log, None, self._projector(session, instance, locked.tasks))
         return True
 
     # -- internals ---------------------------------------------------------------------
 
-    def _lock(self, session: Session, instance_id: int | ScalarSelect[int],
-              missing: Callable[[], object] | None = None) -> ProcessInstance:
-        """Load an instance and hold its row lock until the transaction ends.
-
-        ``instance_id`` may be a subquery (the task's instance), saving a round trip;
-        ``missing`` then raises the error that fits when nothing matched.
-        """
-        stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
-        if session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(of=ProcessInstance)
-        try:
-            instance = session.scalars(stmt.execution_options(populate_existing=True)).first()
-        except OperationalError as exc:
-            raise InstanceBusy(Phrase("This process is busy with another change; please try again")) from exc
-        if instance is None:
-            if missing is not None:
-                missing()
-            raise InstanceNotFound(Phrase("Process %(id)s does not exist", id=instance_id))
-        return instance
-
-    def _lock_task(self, session: Session, task_id: str) -> tuple[ProcessInstance, HumanTask]:
-        """Lock the task's instance, then read the task: another writer may have just closed it."""
-        owning = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
-        instance = self._lock(session, owning, missing=lambda: self._task_row(session, task_id))
-        return instance, self._task_row(session, task_id, refresh=True)
+    def _missing_task(self, session: Session, task_id: str) -> None:
+        """Why a task was not found: closed (and by whom), gone, or outside what was allowed."""
+        self._task_row(session, task_id)
+        raise TaskNotFound(Phrase("This task does not exist or is no longer open"))
 
     def _task_row(self, session: Session, task_id: str, refresh: bool = False) -> HumanTask:
         row = session.get(HumanTask, task_id, populate_existing=refresh)
@@ -284,30 +286,34 @@ class ProcessEngine:
         raise TaskNotFound(Phrase("This task does not exist or is no longer open"))
 
     def _load(self, session: Session, instance: ProcessInstance) -> BpmnWorkflow:
-        definition = instance.definition
-        loaded = self.specs.get(definition)
+        loaded = self._spec(session, instance.definition_id)
         workflow = self.serializer.loads(instance.state, loaded)
         workflow.script_engine = self._script_engine(session, instance)
         return workflow
 
+    def _spec(self, session: Session, definition_id: int) -> LoadedSpec:
+        """The parsed spec of a version: the definition row (without its sources) is only
+        read the first time a worker meets that version."""
+        cached = self.specs.cached(definition_id)
+        return cached or self.specs.get(session.get_one(ProcessDefinition, definition_id))
+
     def _save(self, instance: ProcessInstance, workflow: BpmnWorkflow, log: StepLog,
               actor: str | None, projector: Projector,
               details: Mapping[str, dict[str, Any]] | None = None) -> None:
-        instance.state = self.serializer.dumps(workflow)
-        instance.serializer_version = SERIALIZER_VERSION
-        instance.updated_at = projector.now
         projector.project(workflow, log, actor, details or {})
+        save_step(projector.session, instance, self.serializer.dumps(workflow), projector.now,
+                  projector.changes)
         for observe in self.observers:
             observe(projector.session, instance, projector.events)
-        try:
+        try:  # whatever the observers changed
             projector.session.flush()
         except StaleDataError as exc:
-            raise InstanceBusy(Phrase("This process was changed by someone else; please reload")) from exc
+            raise InstanceBusy(CHANGED_MEANWHILE) from exc
 
-    def _projector(self, session: Session, instance: ProcessInstance) -> Projector:
+    def _projector(self, session: Session, instance: ProcessInstance, open_tasks: OpenTasks) -> Projector:
         engine = self._script_engine(session, instance)
         return Projector(session, instance, self.clock.now(), self.business,
-                         lambda task, expr: engine.evaluate(task, expr))
+                         lambda task, expr: engine.evaluate(task, expr), open_tasks)
 
     def _script_engine(self, session: Session, instance: ProcessInstance) -> DealflowScriptEngine:
         def invoke(task: Task, name: str, params: dict[str, Any]) -> Any:

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core.phrases import Phrase
@@ -62,6 +62,18 @@ def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
         select(ProcessDefinition).where(ProcessDefinition.key == key)
         .order_by(ProcessDefinition.version.desc()).limit(1)
     ).first()
+
+
+_LATEST_ID = (select(ProcessDefinition.id).where(ProcessDefinition.key == bindparam("key"))
+              .order_by(ProcessDefinition.version.desc()).limit(1))
+
+
+def require_latest_id(session: Session, key: str) -> int:
+    """The latest version's id alone: with the spec cached, starting needs no more."""
+    definition_id: int | None = session.scalar(_LATEST_ID, {"key": key})
+    if definition_id is None:
+        raise DefinitionNotFound(Phrase("No process %(key)s is deployed", key=key))
+    return definition_id
 
 
 def require_latest(session: Session, key: str) -> ProcessDefinition:

@@ -2,13 +2,17 @@
 
 Work is proportional to what changed: the instance's open tasks and timers are
 compared with the rows already there, so a step that creates one task writes one row.
+The projector only works out the rows (``StepChanges``); ``saving.py`` writes them with
+the instance's new state once the whole step is known, without an ORM unit of work. The
+history rows are also handed to step observers as (unsaved) ``HistoryEvent`` objects
+carrying the same values.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,10 +21,10 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from .models import EngineTimer, HistoryEvent, HumanTask, ProcessInstance, TaskCandidate
+from .models import EngineTimer, HistoryEvent, HumanTask, ProcessInstance
 from .parsing import is_wrapped, unwrap_expression
 from .stepping import StepLog, has_timer_events, ready_user_tasks, waiting_timers
 
@@ -38,6 +42,9 @@ class BusinessColumns:
 
 
 BusinessResolver = Callable[[str | None, Mapping[str, Any]], BusinessColumns]
+BUSINESS_COLUMNS = tuple(f.name for f in fields(BusinessColumns))  # as human_task names them too
+# An instance's open task rows as the projector compares them: task guid -> business columns.
+OpenTasks = Mapping[str, BusinessColumns]
 
 
 def business_from_data(business_key: str | None, data: Mapping[str, Any]) -> BusinessColumns:
@@ -53,24 +60,39 @@ def business_from_data(business_key: str | None, data: Mapping[str, Any]) -> Bus
     )
 
 
+@dataclass
+class StepChanges:
+    """The rows one step adds, changes and removes, as column values by name."""
+
+    history: list[dict[str, Any]] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)  # task guids no longer open
+    changed: list[dict[str, Any]] = field(default_factory=list)  # task_id and business columns
+    opened: list[dict[str, Any]] = field(default_factory=list)  # new human_task rows
+    candidates: list[dict[str, Any]] = field(default_factory=list)  # their candidate rows
+    stale_timers: list[int] = field(default_factory=list)  # engine_timer ids
+    new_timers: list[dict[str, Any]] = field(default_factory=list)
+
+
 class Projector:
+    """Works out what one step changed in the query-side tables (``changes``) and which
+    history it wrote (``events``), against ``open_tasks``: the instance's task rows as read
+    with the instance lock."""
+
     def __init__(self, session: Session, instance: ProcessInstance, now: datetime,
-                 business: BusinessResolver, evaluate: Callable[[Task, str], Any]) -> None:
+                 business: BusinessResolver, evaluate: Callable[[Task, str], Any],
+                 open_tasks: OpenTasks) -> None:
         self.session = session
         self.instance = instance
         self.now = now
         self.business = business
         self.evaluate = evaluate
-        self.events: list[HistoryEvent] = []
+        self.open_tasks = open_tasks
+        self.events: list[HistoryEvent] = []  # the history rows this step writes, in order
+        self.changes = StepChanges()
 
     def project(self, workflow: BpmnWorkflow, log: StepLog, actor: str | None,
                 details: Mapping[str, dict[str, Any]]) -> None:
         """Record what ``log`` saw happen, then bring open tasks and timers up to date."""
-        with self.session.no_autoflush:  # one flush at the end writes every row together
-            self._project(workflow, log, actor, details)
-
-    def _project(self, workflow: BpmnWorkflow, log: StepLog, actor: str | None,
-                 details: Mapping[str, dict[str, Any]]) -> None:
         for task in log.completed:
             self.history(_completion_event(task), task, actor if task.task_spec.manual else None,
                          details.get(str(task.id)))
@@ -86,15 +108,15 @@ class Projector:
     def history(self, event: str, task: Task | None = None, actor: str | None = None,
                 details: dict[str, Any] | None = None) -> None:
         spec = task.task_spec if task is not None else None
-        row = HistoryEvent(
-            instance_id=self.instance.id, process_key=self.instance.process_key,
-            business_key=self.instance.business_key, event=event, actor=actor, at=self.now,
-            task_guid=str(task.id) if task is not None else None,
-            bpmn_id=getattr(spec, "bpmn_id", None), name=getattr(spec, "bpmn_name", None),
-            details=details,
-        )
-        self.session.add(row)
-        self.events.append(row)
+        row = {
+            "instance_id": self.instance.id, "process_key": self.instance.process_key,
+            "business_key": self.instance.business_key, "event": event, "actor": actor, "at": self.now,
+            "task_guid": str(task.id) if task is not None else None,
+            "bpmn_id": getattr(spec, "bpmn_id", None), "name": getattr(spec, "bpmn_name", None),
+            "details": details,
+        }
+        self.changes.history.append(row)
+        self.events.append(HistoryEvent(**row))
 
     def _stage_entered(self, task: Task, actor: str | None = None) -> None:
         """Elements with a ``stage`` property mark a stage change: a user task is a stage where
@@ -108,36 +130,34 @@ class Projector:
 
     def _tasks(self, workflow: BpmnWorkflow, actor: str | None) -> None:
         ready = {str(t.id): t for t in ready_user_tasks(workflow)}
-        rows = {r.id: r for r in self.session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == self.instance.id))}
-        for guid in rows.keys() - ready.keys():
-            self.session.delete(rows[guid])
+        rows = self.open_tasks
+        self.changes.closed = [guid for guid in rows if guid not in ready]
         for guid, task in ready.items():
             columns = self.business(self.instance.business_key, task.data)
-            if guid in rows:
-                _set_business(rows[guid], columns)
-            else:
+            if guid not in rows:
                 self._new_task(task, columns, actor)
+            elif rows[guid] != columns:
+                self.changes.changed.append({"task_id": guid, **_business_values(columns)})
 
     def _new_task(self, task: Task, columns: BusinessColumns, actor: str | None) -> None:
         spec = task.task_spec
         ext = spec.extensions or {}
         props = ext.get("properties", {})
-        row = HumanTask(
-            id=str(task.id), instance_id=self.instance.id,
-            definition_id=self.instance.definition_id, process_key=self.instance.process_key,
-            bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id, lane=spec.lane,
-            assignee=self._value(task, ext.get("assignee")), form_key=ext.get("formKey"),
-            created_at=self.now, due_at=self._moment(task, ext.get("dueDate")),
-            follow_up_at=self._moment(task, ext.get("followUpDate")),
-            business_key=self.instance.business_key, stage=props.get("stage"),
-        )
-        _set_business(row, columns)
+        guid = str(task.id)
+        self.changes.opened.append({
+            "id": guid, "instance_id": self.instance.id,
+            "definition_id": self.instance.definition_id, "process_key": self.instance.process_key,
+            "bpmn_id": spec.bpmn_id, "name": spec.bpmn_name or spec.bpmn_id, "lane": spec.lane,
+            "assignee": self._value(task, ext.get("assignee")), "form_key": ext.get("formKey"),
+            "created_at": self.now, "due_at": self._moment(task, ext.get("dueDate")),
+            "follow_up_at": self._moment(task, ext.get("followUpDate")),
+            "business_key": self.instance.business_key, "stage": props.get("stage"),
+            **_business_values(columns),
+        })
         groups = ext.get("candidateGroups") or ([role_name(spec.lane)] if spec.lane else [])
-        row.candidates = [TaskCandidate(kind="group", name=g) for g in dict.fromkeys(groups)]
-        row.candidates += [TaskCandidate(kind="user", name=u)
-                           for u in dict.fromkeys(ext.get("candidateUsers", []))]
-        self.session.add(row)
+        candidates = [("group", g) for g in dict.fromkeys(groups)]
+        candidates += [("user", u) for u in dict.fromkeys(ext.get("candidateUsers", []))]
+        self.changes.candidates += [{"task_id": guid, "kind": k, "name": n} for k, n in candidates]
         self.history("task_created", task)
         self._stage_entered(task, actor)
 
@@ -145,15 +165,15 @@ class Projector:
         wanted = {str(task.id): (task, due) for task, due in waiting_timers(workflow)}
         if not wanted and not has_timer_events(workflow):  # no row can exist: spare the query
             return
-        rows = {r.task_guid: r for r in self.session.scalars(
-            select(EngineTimer).where(EngineTimer.instance_id == self.instance.id))}
-        stale = [r.id for guid, r in rows.items() if guid not in wanted or r.due_at != wanted[guid][1]]
-        if stale:
-            self.session.execute(delete(EngineTimer).where(EngineTimer.id.in_(stale)))
+        rows = {guid: (timer_id, due) for timer_id, guid, due in self.session.execute(
+            _TIMERS, {"instance_id": self.instance.id})}
+        stale = self.changes.stale_timers = [
+            timer_id for guid, (timer_id, due) in rows.items()
+            if guid not in wanted or due != wanted[guid][1]]
         for guid, (task, due) in wanted.items():
-            if guid not in rows or rows[guid].id in stale:
-                self.session.add(EngineTimer(instance_id=self.instance.id, task_guid=guid,
-                                             bpmn_id=task.task_spec.bpmn_id, due_at=due))
+            if guid not in rows or rows[guid][0] in stale:
+                self.changes.new_timers.append({"instance_id": self.instance.id, "task_guid": guid,
+                                                "bpmn_id": task.task_spec.bpmn_id, "due_at": due})
 
     def _value(self, task: Task, raw: str | None) -> str | None:
         if not raw:
@@ -179,6 +199,18 @@ class Projector:
         return moment.astimezone(UTC)
 
 
+def open_task_columns(rows: Iterable[Sequence[Any]]) -> dict[str, BusinessColumns]:
+    """Task guid -> business columns, from rows of (id, *BUSINESS_COLUMNS); None ids skipped."""
+    return {row[0]: BusinessColumns(*row[1:]) for row in rows if row[0] is not None}
+
+
+# What the instance lock reads of each open task, and the timers read (built once: a
+# statement object reused with new parameters skips SQLAlchemy's per-call cache-key work).
+OPEN_TASK_COLUMNS = (HumanTask.id, *(getattr(HumanTask, name) for name in BUSINESS_COLUMNS))
+_TIMERS = select(EngineTimer.id, EngineTimer.task_guid, EngineTimer.due_at).where(
+    EngineTimer.instance_id == bindparam("instance_id"))
+
+
 def role_name(lane: str) -> str:
     """Lane "Sales Director" is the candidate group ``sales_director``."""
     return re.sub(r"[^0-9a-z]+", "_", lane.strip().lower()).strip("_")
@@ -193,11 +225,8 @@ def _completion_event(task: Task) -> str:
     return "task_completed" if task.task_spec.manual else "element_completed"
 
 
-def _set_business(row: HumanTask, columns: BusinessColumns) -> None:
-    for name in ("object_type", "object_id", "title", "amount", "owner", "region"):
-        value = getattr(columns, name)
-        if getattr(row, name) != value:
-            setattr(row, name, value)
+def _business_values(columns: BusinessColumns) -> dict[str, Any]:
+    return {name: getattr(columns, name) for name in BUSINESS_COLUMNS}
 
 
 def _text(value: Any, limit: int) -> str | None:

@@ -135,6 +135,10 @@ class SpecCache:
         self._specs: dict[int, LoadedSpec] = {}
         self._lock = threading.Lock()
 
+    def cached(self, definition_id: int) -> LoadedSpec | None:
+        """The parsed spec if this worker has it already: no definition row needed."""
+        return self._specs.get(definition_id)
+
     def get(self, definition: ProcessDefinition) -> LoadedSpec:
         """The parsed spec of a deployed version; its sources are only read on a miss."""
         loaded = self._specs.get(definition.id)

@@ -14,6 +14,7 @@ from engine import (
     FormInvalid,
     HistoryEvent,
     HumanTask,
+    InstanceBusy,
     NoMatchingWait,
     ProcessDefinition,
     ProcessInstance,
@@ -114,6 +115,26 @@ def test_a_task_completed_meanwhile_gives_a_clear_conflict(container):
     complete(container, task.id, {"budget": "1"}, "alice")
     with pytest.raises(TaskAlreadyCompleted, match="already completed by alice"):
         complete(container, task.id, {"budget": "2"}, "alice")
+
+
+def test_a_step_on_an_instance_changed_underneath_writes_nothing(container, monkeypatch):
+    deploy(container, diagrams.two_stages())
+    start(container, "p", {"owner": "alice"})
+    [task] = open_tasks(container, "alice")
+    with container.session_factory() as session:
+        before = session.scalar(select(func.count()).select_from(HistoryEvent))
+    dumps = container.engine.serializer.dumps
+    with container.uow() as uow:
+        def dumps_after_a_sneaky_write(workflow):  # a writer that ignored the instance lock
+            uow.session.connection().execute(ProcessInstance.__table__.update().values(version=99))
+            return dumps(workflow)
+
+        monkeypatch.setattr(container.engine.serializer, "dumps", dumps_after_a_sneaky_write)
+        with pytest.raises(InstanceBusy, match="changed by someone else"):
+            container.engine.complete(uow.session, task.id, {"budget": "1"}, "alice")
+        assert uow.session.scalar(select(func.count()).select_from(HistoryEvent)) == before
+        assert uow.session.scalars(select(HumanTask.bpmn_id)).all() == ["qualify"]
+        assert uow.session.scalar(select(ProcessInstance.version)) == 99
 
 
 def test_claim_unclaim_and_assign(container):

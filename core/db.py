@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import select
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -9,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Dialect, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -76,7 +79,54 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # Never wait forever on a row lock: a request gives up after a few seconds and the
     # caller answers with a clear conflict instead of hanging.
     connect_args = {"options": "-c lock_timeout=5000"}
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    _check_on_checkout(engine)
+    return engine
+
+
+# Pooled connections are checked before use, as ``pool_pre_ping`` would, but without its
+# round trip on every request: one back in the pool for less than this long is trusted
+# unless its socket says otherwise (see _still_alive).
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _check_on_checkout(engine: Engine) -> None:
+    """Hand out only live connections; a dead one is replaced before anyone uses it.
+
+    A server that ends a session (restart, ``pg_terminate_backend``, an idle timeout)
+    sends a last message and closes the socket, so an idle connection with anything to
+    read is suspect: it, and any connection idle longer than PING_AFTER_IDLE_SECONDS
+    (where a silent network drop is possible), gets the same ``SELECT 1`` pre-ping sends.
+    Raising DisconnectionError makes the pool discard it and connect afresh.
+    """
+    def since(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS \
+                and _still_alive(dbapi_connection):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # whatever the driver raises, this connection is no use
+            raise DisconnectionError(f"connection failed its check: {exc}") from exc
+
+    event.listen(engine, "connect", since)
+    event.listen(engine, "checkin", since)
+    event.listen(engine, "checkout", checkout)
+
+
+def _still_alive(dbapi_connection: Any) -> bool:
+    """True if an idle connection's socket is open and silent; False means "ping it"."""
+    if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
+        return False
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is None or not hasattr(select, "poll"):
+        return False
+    poller = select.poll()
+    poller.register(fileno(), select.POLLIN | select.POLLPRI)
+    return not poller.poll(0)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

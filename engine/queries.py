@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from .errors import InstanceNotFound
@@ -74,8 +74,15 @@ def list_tasks(session: Session, f: TaskFilter, with_total: bool = True) -> Page
     return Page(rows, total, f.page, f.per_page)
 
 
-def count_tasks(session: Session, f: TaskFilter) -> int:
-    return session.scalar(_filtered(select(func.count()).select_from(HumanTask), f)) or 0
+def count_tasks(session: Session, f: TaskFilter, cap: int | None = None) -> int:
+    """How many tasks match ``f``; with ``cap``, at most ``cap + 1``, so a caller can tell
+    "more than ``cap``" while the database reads no more than that many rows."""
+    if cap is None:
+        return session.scalar(_filtered(select(func.count()).select_from(HumanTask), f)) or 0
+    # The limit is written into the SQL: the plan then knows how few rows it needs.
+    matching = _filtered(select(literal_column("1")).select_from(HumanTask), f).limit(
+        literal(cap + 1, literal_execute=True))
+    return session.scalar(select(func.count()).select_from(matching.subquery())) or 0
 
 
 def _filtered(stmt: Select, f: TaskFilter) -> Select:  # type: ignore[type-arg]

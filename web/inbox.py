@@ -25,18 +25,20 @@ FILTERS = ("process_key", "object_type", "stage", "owner")
 
 @bp.get("/tasks")
 def index() -> str:
-    """The three tabs with their counts; filters, sort and page come from the query string."""
+    """The three tabs with their counts ("200+" past the cap); filters, sort and page come from
+    the query string."""
     viewer: Viewer = current_user.viewer
     tab = request.args.get("tab", "mine") if request.args.get("tab") in TABS else "mine"
     filters = {name: request.args.get(name) or None for name in FILTERS}
     sort = request.args.get("sort", "created") if request.args.get("sort") in SORTABLE else "created"
     page = max(1, request.args.get("page", 1, type=int))
     with container().session_factory() as session:
-        counts = tab_counts(session, viewer)
         result = list_tasks(session, task_filter(
             viewer, tab, sort=sort, descending=request.args.get("desc") == "1", page=page, **filters))
-    return render_template("inbox.html", tabs=TABS, tab=tab, counts=counts, page=result, sort=sort,
-                           filters=filters, now=container().engine.clock.now(),
+        unfiltered = not any(filters.values())
+        counted = tab_counts(session, viewer, {tab: result.total} if unfiltered else None)
+    return render_template("inbox.html", tabs=TABS, tab=tab, counts=counted.counts, capped=counted.capped,
+                           page=result, sort=sort, filters=filters, now=container().engine.clock.now(),
                            manager=viewer.is_manager or viewer.is_admin)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 import bootstrap
 from tests.web.api_client import ApiClient
 from tests.web.conftest import Api, issue
+from workflows.org import visibility
 from workflows.org.models import User
 from workflows.org.service import deactivate_user
 from workflows.org.tokens import list_tokens, revoke_token
@@ -129,6 +130,18 @@ def test_lists_filter_sort_and_page(api, container, qualify_task):
 def test_the_counts_can_be_left_out(api, qualify_task):
     page = api("wang.fang").get("/tasks?counts=false").json
     assert "counts" not in page and page["total"] == 1 and len(page["items"]) == 1
+
+
+def test_counts_stop_at_the_cap_and_say_which_did(login, api, container, qualify_task, monkeypatch):
+    monkeypatch.setattr(visibility, "COUNT_CAP", 2)
+    for number in (2, 3):
+        _start(container, number, "wang.fang")
+    listed = api("wang.fang").get("/tasks").json
+    assert listed["counts"] == {"mine": 2, "claimable": 0, "visible": 2}
+    assert listed["counts_capped"] == ["mine", "visible"]
+    assert listed["total"] == 3  # the tab's own total stays exact
+    assert "(2+)</a>" in login("wang.fang").get("/tasks").text
+    assert api("admin").get("/tasks").json["counts_capped"] == ["visible"]
 
 
 def test_bad_list_parameters_are_each_named(api):

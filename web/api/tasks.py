@@ -14,9 +14,16 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput, NotFound
-from engine import HumanTask, TaskAlreadyCompleted, list_tasks, task_completion
+from engine import HumanTask, TaskAlreadyCompleted, TaskNotFound, list_tasks, task_completion
 from engine.queries import SORTABLE
-from workflows.org.visibility import TASK_TABS, Viewer, require_task_visible, tab_counts, task_filter
+from workflows.org.visibility import (
+    TASK_TABS,
+    Viewer,
+    require_task_visible,
+    tab_counts,
+    task_filter,
+    visible_task_condition,
+)
 
 from ..context import container
 from . import bp
@@ -33,7 +40,8 @@ def task_list() -> dict[str, Any]:
     """One page of a tab, filtered and sorted, with every tab's count as the inbox shows them.
 
     ``counts=false`` leaves the counts out: each is a count over a whole tab, which a client
-    that only pages through one tab need not pay for.
+    that only pages through one tab need not pay for. A count stops at ``COUNT_CAP``; the tabs
+    with more are listed in ``counts_capped`` (the inbox shows "200+").
     """
     with authenticated() as (uow, viewer):
         tab, with_counts, options = _list_query()
@@ -41,7 +49,9 @@ def task_list() -> dict[str, Any]:
         body = {"tab": tab, "items": [task_json(t) for t in page.items], "page": page.page,
                 "per_page": page.per_page, "total": page.total, "pages": page.pages}
         if with_counts:
-            body["counts"] = tab_counts(uow.session, viewer)
+            unfiltered = not any(options[name] for name in FILTERS)
+            counted = tab_counts(uow.session, viewer, {tab: page.total} if unfiltered else None)
+            body["counts"], body["counts_capped"] = counted.counts, sorted(counted.capped)
         uow.commit()
     return body
 
@@ -75,8 +85,12 @@ def complete(task_id: str) -> dict[str, Any]:
     """Complete with the body's field values; answers the instance and its next open tasks."""
     with authenticated() as (uow, viewer):
         values = json_body()
-        _require_open(uow.session, viewer, task_id)
-        instance = container().engine.complete(uow.session, task_id, values, viewer.username)
+        try:  # the visibility check rides on the statement that locks the instance
+            instance = container().engine.complete(uow.session, task_id, values, viewer.username,
+                                                   within=visible_task_condition(viewer))
+        except (TaskNotFound, TaskAlreadyCompleted):
+            _require_open(uow.session, viewer, task_id)  # the API's answers: 404 out of sight, else 409
+            raise
         body = instance_json(uow.session, viewer, instance)
         uow.commit()
     return body

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
@@ -69,23 +69,27 @@ def revoke_token(session: Session, user_id: int, token_id: int, now: datetime) -
     return token
 
 
-def authenticate_token(session: Session, secret: str, now: datetime) -> Viewer | None:
-    """The viewer behind a live token of an active user, else None; the caller commits.
+# Every API call runs these, so they are built once (SQLAlchemy then skips rebuilding and
+# re-keying them per call) and run as plain rows rather than ORM objects.
+_LIVE_TOKEN = (
+    select(ApiToken.id, ApiToken.last_used_at, User.id, User.username, OrgUnit.path, UserRole.role)
+    .join(User, User.id == ApiToken.user_id).join(OrgUnit, OrgUnit.id == User.org_unit_id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .where(ApiToken.secret_hash == bindparam("secret_hash"), ApiToken.revoked_at.is_(None),
+           User.active.is_(True))
+)
+_TOKEN_USED = (update(ApiToken).where(ApiToken.id == bindparam("token_id"))
+               .values(last_used_at=bindparam("now")))
 
-    One plain query rather than loading the ORM objects: every API call pays for it.
-    """
-    rows = session.execute(
-        select(ApiToken.id, ApiToken.last_used_at, User.id, User.username, OrgUnit.path, UserRole.role)
-        .join(User, User.id == ApiToken.user_id).join(OrgUnit, OrgUnit.id == User.org_unit_id)
-        .outerjoin(UserRole, UserRole.user_id == User.id)
-        .where(ApiToken.secret_hash == hash_secret(secret), ApiToken.revoked_at.is_(None),
-               User.active.is_(True))
-    ).all()
+
+def authenticate_token(session: Session, secret: str, now: datetime) -> Viewer | None:
+    """The viewer behind a live token of an active user, else None; the caller commits."""
+    rows = session.connection().execute(_LIVE_TOKEN, {"secret_hash": hash_secret(secret)}).all()
     if not rows:
         return None
     token_id, last_used_at, user_id, username, unit_path, _role = rows[0]
     if last_used_at is None or now - last_used_at >= USE_PRECISION:
-        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        session.connection().execute(_TOKEN_USED, {"token_id": token_id, "now": now})
     return Viewer(user_id=user_id, username=username, roles=frozenset(r.role for r in rows if r.role),
                   unit_path=unit_path)
 

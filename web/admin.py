@@ -32,19 +32,17 @@ from workflows.org.models import ROLES, UNIT_KINDS, OrgUnit, User
 from workflows.org.passwords import MIN_LENGTH
 from workflows.org.service import (
     UserFilter,
-    count_members,
-    create_unit,
     create_user,
     deactivate_user,
     get_user,
     list_active_users,
-    list_units,
     list_users,
     move_user,
     reactivate_user,
     set_roles,
     update_user,
 )
+from workflows.org.units import count_members, create_unit, list_units
 from workflows.org.visibility import Viewer
 
 from .context import container

@@ -15,7 +15,7 @@ from bootstrap import Container
 from core.clock import ManualClock
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.phrases import Phrase
-from workflows.org import login, preferences, service
+from workflows.org import login, preferences, service, units
 from workflows.org.login import InvalidCredentials, TooManyAttempts
 from workflows.org.models import LoginFailure, OrgUnit, User
 from workflows.org.passwords import hash_password, verify_password
@@ -34,10 +34,10 @@ def org(container: Container, clock: ManualClock) -> dict[str, int]:
     """ACME / Shanghai / Team 1 and Team 2, with an admin, a director, a manager and a rep."""
     with container.uow() as uow:
         s = uow.session
-        company = service.insert_unit(s, "ACME", "company", None)
-        branch = service.insert_unit(s, "Shanghai", "branch", company)
-        team = service.insert_unit(s, "Team 1", "team", branch)
-        team2 = service.insert_unit(s, "Team 2", "team", branch)
+        company = units.insert_unit(s, "ACME", "company", None)
+        branch = units.insert_unit(s, "Shanghai", "branch", company)
+        team = units.insert_unit(s, "Team 1", "team", branch)
+        team2 = units.insert_unit(s, "Team 2", "team", branch)
         ids = {"company": company.id, "branch": branch.id, "team": team.id, "team2": team2.id}
         for username, role, unit, manager in (
             ("root", "admin", company, None), ("boss", "sales_director", branch, None),
@@ -224,7 +224,7 @@ def test_every_bad_field_is_named_at_once(container, clock, org):
     lambda s, actor, ids, now: service.reactivate_user(s, actor, ids["rep"]),
     lambda s, actor, ids, now: service.move_user(s, actor, ids["rep"], ids["team2"], None),
     lambda s, actor, ids, now: service.set_roles(s, actor, ids["rep"], ["admin"]),
-    lambda s, actor, ids, now: service.create_unit(s, actor, "Team 9", "team", ids["branch"]),
+    lambda s, actor, ids, now: units.create_unit(s, actor, "Team 9", "team", ids["branch"]),
 ], ids=["create", "update", "deactivate", "reactivate", "move", "set_roles", "create_unit"])
 def test_only_admins_manage_users_and_units(container, clock, org, use_case):
     for who in ("rep", "mgr", "boss"):
@@ -311,7 +311,7 @@ def test_pickers_list_every_active_user_in_sight_and_units_count_active_members(
     with container.session_factory() as session:
         assert [u.username for u in service.list_active_users(session, admin)] == ["boss", "mgr", "root"]
         assert [u.username for u in service.list_active_users(session, mgr)] == ["mgr"]
-        assert service.count_members(session) == {org["company"]: 1, org["branch"]: 1, org["team"]: 1}
+        assert units.count_members(session) == {org["company"]: 1, org["branch"]: 1, org["team"]: 1}
 
 
 # --- org units --------------------------------------------------------------------------
@@ -319,23 +319,23 @@ def test_pickers_list_every_active_user_in_sight_and_units_count_active_members(
 
 def test_units_keep_their_materialised_path(container, org):
     admin = viewer(container, org["root"])
-    company = run(container, service.create_unit, admin, "Beta Co.", "company", None)
-    branch = run(container, service.create_unit, admin, "Hangzhou", "branch", company.id)
-    team = run(container, service.create_unit, admin, "Team 7", "team", branch.id)  # department skipped
+    company = run(container, units.create_unit, admin, "Beta Co.", "company", None)
+    branch = run(container, units.create_unit, admin, "Hangzhou", "branch", company.id)
+    team = run(container, units.create_unit, admin, "Team 7", "team", branch.id)  # department skipped
     assert company.path == f"/{company.id}/"
     assert branch.path == f"/{company.id}/{branch.id}/"
     assert team.path == f"/{company.id}/{branch.id}/{team.id}/"
     with container.session_factory() as session:
-        paths = [u.path for u in service.list_units(session)]
+        paths = [u.path for u in units.list_units(session)]
     assert paths.index(company.path) < paths.index(branch.path) < paths.index(team.path)
 
 
 def test_units_list_in_tree_order_with_siblings_by_number(container, org):
     admin = viewer(container, org["root"])
-    teams = [run(container, service.create_unit, admin, f"Team {n}", "team", org["branch"]).id for n in range(3, 9)]
+    teams = [run(container, units.create_unit, admin, f"Team {n}", "team", org["branch"]).id for n in range(3, 9)]
     assert teams[-1] >= 10  # "/1/2/10/" sorts before "/1/2/9/" as text
     with container.session_factory() as session:
-        ids = [u.id for u in service.list_units(session)]
+        ids = [u.id for u in units.list_units(session)]
     assert ids == [org["company"], org["branch"], org["team"], org["team2"], *teams]
 
 
@@ -350,11 +350,11 @@ def test_units_list_in_tree_order_with_siblings_by_number(container, org):
 ])
 def test_units_nest_in_kind_order(container, org, name, kind, parent, problem):
     admin = viewer(container, org["root"])
-    assert refused(container, service.create_unit, admin, name, kind, org[parent] if parent else None) == problem
+    assert refused(container, units.create_unit, admin, name, kind, org[parent] if parent else None) == problem
 
 
 def test_a_missing_parent_unit_is_named(container, org):
-    assert refused(container, service.create_unit, viewer(container, org["root"]), "Sub", "team", 555) == {
+    assert refused(container, units.create_unit, viewer(container, org["root"]), "Sub", "team", 555) == {
         "parent_id": "org unit 555 does not exist"}
     with container.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(OrgUnit)) == 4

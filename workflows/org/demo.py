@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from .models import OrgUnit, User
 from .passwords import hash_password
-from .service import insert_unit, insert_user
+from .service import insert_user
+from .units import insert_unit
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105  (published on the demo login page on purpose)
 DEMO_TIMEZONE = "Asia/Shanghai"

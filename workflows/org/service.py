@@ -1,4 +1,4 @@
-"""Use cases for people and the org tree: user administration and org units.
+"""Use cases for user administration (org units are in ``units.py``).
 
 Every function works in the caller's ``Session`` and never commits: the caller's
 ``UnitOfWork`` does, so a use case is all-or-nothing. Errors are ``core.errors`` kinds
@@ -18,24 +18,18 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, NotFound, PermissionDenied, reject_fields
+from core.errors import Conflict, NotFound, reject_fields
 from core.phrases import Phrase
 
 from .login import normalize_username
-from .models import LOCALES, ROLES, UNIT_KINDS, OrgUnit, User, UserRole
+from .models import LOCALES, ROLES, OrgUnit, User, UserRole
 from .passwords import hash_password
-from .rules import password_problems
+from .rules import no_unit, one_of, password_problems, require_admin, required_text_problems
 from .visibility import Viewer, can_see_owner, visible_usernames
 
 MAX_PER_PAGE = 200
-NAME_MAX = 120  # a unit's name and a user's display name
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,99}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-# A unit kind inside a sentence ("a team cannot sit under a team"), in the reader's words.
-_KIND_NAMES = {"company": Phrase("company"), "branch": Phrase("branch"), "department": Phrase("department"),
-               "team": Phrase("team")}
-
-
 # --- user administration ----------------------------------------------------------------
 
 
@@ -55,7 +49,7 @@ def create_user(
     now: datetime,
 ) -> User:
     """An admin adds a user; every field is checked and all problems reported at once."""
-    _require_admin(actor)
+    require_admin(actor)
     name = normalize_username(username)
     display_name, email = display_name.strip(), email.strip()
     reject_fields({
@@ -114,7 +108,7 @@ def update_user(
 ) -> User:
     """An admin edits profile fields (None = unchanged); ``password`` resets it. The
     username never changes: records refer to their owner by it."""
-    _require_admin(actor)
+    require_admin(actor)
     user = _get_user(session, user_id)
     given = {"display_name": display_name, "email": email, "locale": locale, "timezone": timezone}
     changes = {key: value.strip() for key, value in given.items() if value is not None}
@@ -133,7 +127,7 @@ def update_user(
 
 def deactivate_user(session: Session, actor: Viewer, user_id: int) -> User:
     """The user can no longer log in; their row and every record they own stay."""
-    _require_admin(actor)
+    require_admin(actor)
     if user_id == actor.user_id:
         reject_fields({"user_id": Phrase("you cannot deactivate your own account")})
     user = _get_user(session, user_id)
@@ -143,7 +137,7 @@ def deactivate_user(session: Session, actor: Viewer, user_id: int) -> User:
 
 def reactivate_user(session: Session, actor: Viewer, user_id: int) -> User:
     """Undo a deactivation: the user logs in again with their old password."""
-    _require_admin(actor)
+    require_admin(actor)
     user = _get_user(session, user_id)
     user.active = True
     return user
@@ -153,7 +147,7 @@ def move_user(
     session: Session, actor: Viewer, user_id: int, org_unit_id: int, manager_id: int | None
 ) -> User:
     """Place a user elsewhere in the tree; visibility follows at once (it reads the path)."""
-    _require_admin(actor)
+    require_admin(actor)
     user = _get_user(session, user_id)
     reject_fields(_placement_problems(session, user_id, org_unit_id, manager_id))
     user.org_unit, user.manager_id = session.get_one(OrgUnit, org_unit_id), manager_id
@@ -163,7 +157,7 @@ def move_user(
 
 def set_roles(session: Session, actor: Viewer, user_id: int, roles: Collection[str]) -> User:
     """Replace a user's roles. Admins cannot drop their own admin role and lock everyone out."""
-    _require_admin(actor)
+    require_admin(actor)
     user = _get_user(session, user_id)
     problems = _role_problems(roles)
     if user_id == actor.user_id and "admin" not in roles:
@@ -251,64 +245,7 @@ def list_active_users(session: Session, viewer: Viewer) -> list[User]:
     ).all())
 
 
-# --- org units --------------------------------------------------------------------------
-
-
-def create_unit(
-    session: Session, actor: Viewer, name: str, kind: str, parent_id: int | None
-) -> OrgUnit:
-    """An admin adds a unit. Kinds nest company → branch → department → team; a level may
-    be skipped (a team straight under a branch) but never inverted."""
-    _require_admin(actor)
-    name = name.strip()
-    problems = _name_problems(name)
-    if kind not in UNIT_KINDS:
-        problems["kind"] = _one_of(UNIT_KINDS)
-        reject_fields(problems)
-    parent = session.get(OrgUnit, parent_id) if parent_id is not None else None
-    if kind == "company" and parent_id is not None:
-        problems["parent_id"] = Phrase("a company is a root unit and has no parent")
-    elif kind != "company" and parent is None:
-        problems["parent_id"] = (_no_unit(parent_id) if parent_id is not None
-                                 else Phrase("a %(kind)s needs a parent unit", kind=_KIND_NAMES[kind]))
-    elif parent is not None and UNIT_KINDS.index(parent.kind) >= UNIT_KINDS.index(kind):
-        problems["kind"] = Phrase("a %(kind)s cannot sit under a %(parent)s", kind=_KIND_NAMES[kind],
-                                  parent=_KIND_NAMES[parent.kind])
-    reject_fields(problems)
-    return insert_unit(session, name, kind, parent)
-
-
-def insert_unit(session: Session, name: str, kind: str, parent: OrgUnit | None) -> OrgUnit:
-    """Add a unit with its materialised path ("/1/4/9/"); no checks, like ``insert_user``."""
-    unit = OrgUnit(name=name, kind=kind, parent_id=parent.id if parent else None, path="")
-    session.add(unit)
-    session.flush()  # the path needs the id
-    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
-    session.flush()
-    return unit
-
-
-def list_units(session: Session) -> list[OrgUnit]:
-    """Every unit in tree order: each parent directly before its subtree, siblings oldest
-    first. Sorted by the path's numbers, since as text "/1/10/" would come before "/1/9/"."""
-    units = session.scalars(select(OrgUnit)).all()
-    return sorted(units, key=lambda unit: [int(part) for part in unit.path.split("/") if part])
-
-
-def count_members(session: Session) -> dict[int, int]:
-    """Active users per org unit id (its own members, not its subtree's); empty units are absent."""
-    rows = session.execute(
-        select(User.org_unit_id, func.count()).where(User.active.is_(True)).group_by(User.org_unit_id)
-    )
-    return {unit_id: count for unit_id, count in rows}
-
-
 # --- checks -----------------------------------------------------------------------------
-
-
-def _require_admin(actor: Viewer) -> None:
-    if not actor.is_admin:
-        raise PermissionDenied(Phrase("Only administrators may manage users and org units"))
 
 
 def _get_user(session: Session, user_id: int) -> User:
@@ -326,18 +263,8 @@ def _username_problems(session: Session, username: str) -> dict[str, Phrase]:
     return {}
 
 
-def _name_problems(name: str) -> dict[str, Phrase]:
-    return _required_text_problems("name", name)
-
-
 def _display_name_problems(display_name: str) -> dict[str, Phrase]:
-    return _required_text_problems("display_name", display_name)
-
-
-def _required_text_problems(field: str, text: str) -> dict[str, Phrase]:
-    if 0 < len(text) <= NAME_MAX:
-        return {}
-    return {field: Phrase("required, at most %(count)s characters", count=NAME_MAX)}
+    return required_text_problems("display_name", display_name)
 
 
 def _email_problems(email: str) -> dict[str, Phrase]:
@@ -352,7 +279,7 @@ def _role_problems(roles: Collection[str]) -> dict[str, Phrase]:
 
 
 def _locale_problems(locale: str) -> dict[str, Phrase]:
-    return {} if locale in LOCALES else {"locale": _one_of(LOCALES)}
+    return {} if locale in LOCALES else {"locale": one_of(LOCALES)}
 
 
 def _timezone_problems(timezone: str) -> dict[str, Phrase]:
@@ -361,14 +288,6 @@ def _timezone_problems(timezone: str) -> dict[str, Phrase]:
     except (ZoneInfoNotFoundError, ValueError):
         return {"timezone": Phrase("'%(timezone)s' is not a known time zone", timezone=timezone)}
     return {}
-
-
-def _one_of(choices: Collection[str]) -> Phrase:
-    return Phrase("must be one of %(choices)s", choices=", ".join(choices))
-
-
-def _no_unit(org_unit_id: int) -> Phrase:
-    return Phrase("org unit %(id)s does not exist", id=org_unit_id)
 
 
 _FIELD_CHECKS = {
@@ -385,7 +304,7 @@ def _placement_problems(
     """Unit exists; manager exists, is active, is not the user and is not below the user."""
     problems: dict[str, Phrase] = {}
     if session.get(OrgUnit, org_unit_id) is None:
-        problems["org_unit_id"] = _no_unit(org_unit_id)
+        problems["org_unit_id"] = no_unit(org_unit_id)
     if manager_id is None:
         return problems
     manager = session.get(User, manager_id)

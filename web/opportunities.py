@@ -10,21 +10,25 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import SelectField, StringField, TextAreaField
 
 from core.errors import Conflict, InvalidInput
 from engine import FormInvalid, history
+from workflows.accounts.contacts import contacts_of
 from workflows.accounts.models import Account, Contact
+from workflows.accounts.service import account_choices
 from workflows.contracts.models import Contract
 from workflows.contracts.service import contracts_where
+from workflows.inputs import parse_id
 from workflows.opportunities import service
 from workflows.opportunities.models import CLOSED, SOURCES, Opportunity
+from workflows.opportunities.pipeline import Stage
 from workflows.opportunities.quotes import quotes_of
 from workflows.opportunities.service import OpportunityInput
-from workflows.org.visibility import Viewer, owner_condition
+from workflows.org.visibility import Viewer
 
+from .choices import choices
 from .context import container
 from .contracts import CONTRACT_STATUS_LABELS
 from .forms import field_messages, save
@@ -32,7 +36,6 @@ from .i18n import message_of
 from .quotes import QUOTE_STATUS_LABELS
 
 bp = Blueprint("opportunities", __name__)
-MAX_CHOICES = 500
 SOURCE_LABELS = {
     "website": _l("Website"), "wechat": _l("WeChat"), "phone_in": _l("Phone (inbound)"),
     "phone_out": _l("Phone (outbound)"), "event": _l("Event sign-up"), "business_card": _l("Business card"),
@@ -164,11 +167,12 @@ def _page(opportunity_id: int, **state: Any) -> str:
     with c.session_factory() as session:
         opportunity = service.get_opportunity(session, current_user.viewer, opportunity_id)
         visits = service.stage_visits(session, opportunity)
+        path = service.pipeline_of(session, c.engine, opportunity)
         return render_template(
             "opportunities/show.html", opportunity=opportunity,
             account=session.get(Account, opportunity.account_id),
             contact=session.get(Contact, opportunity.contact_id) if opportunity.contact_id else None,
-            path=service.pipeline_of(session, c.engine, opportunity),
+            path=path,
             quotes=quotes_of(session, current_user.viewer, opportunity.id),
             quote_status_labels=QUOTE_STATUS_LABELS,
             contracts=contracts_where(session, current_user.viewer,
@@ -177,7 +181,7 @@ def _page(opportunity_id: int, **state: Any) -> str:
             first_entered={v.stage: v.entered_at for v in reversed(visits)}, visits=visits,
             events=history(session, opportunity.process_instance_id)
             if opportunity.process_instance_id else [],
-            **_stage_state(session, opportunity, **state))
+            **_stage_state(session, opportunity, path=path, **state))
 
 
 def _stage_fragment(opportunity_id: int, **state: Any) -> str:
@@ -190,9 +194,10 @@ def _stage_fragment(opportunity_id: int, **state: Any) -> str:
 def _stage_state(session: Session, opportunity: Opportunity, values: dict[str, str] | None = None,
                  errors: dict[str, str] | None = None, actions: list[str] | None = None,
                  close_values: dict[str, str] | None = None,
-                 close_errors: dict[str, str] | None = None) -> dict[str, Any]:
+                 close_errors: dict[str, str] | None = None,
+                 path: list[Stage] | None = None) -> dict[str, Any]:
     """What the stage gate shows: the stage's form and playbook, and how it may be closed."""
-    work = service.current_stage_work(session, container().engine, opportunity)
+    work = service.current_stage_work(session, container().engine, opportunity, path)
     outcomes = next((f.options for f in work.form if f.id == "outcome"), ()) if work else ()
     return {"work": work, "values": values or {}, "errors": errors or {}, "actions": actions or [],
             "reopenable": work is None and service.can_reopen(session, opportunity),
@@ -202,18 +207,14 @@ def _stage_state(session: Session, opportunity: Opportunity, values: dict[str, s
 
 
 def _fill_choices(session: Session, viewer: Viewer, form: OpportunityForm) -> None:
-    accounts = session.execute(select(Account.id, Account.name).where(owner_condition(viewer, Account.owner))
-                               .order_by(Account.name).limit(MAX_CHOICES)).all()
-    form.account_id.choices = [("", "")] + [(str(i), name) for i, name in accounts]
-    contacts = []
-    if (form.account_id.data or "").isdigit():
-        contacts = session.execute(select(Contact.id, Contact.name).where(
-            Contact.account_id == int(form.account_id.data), owner_condition(viewer, Contact.owner))
-            .order_by(Contact.name)).all()
-    form.contact_id.choices = [("", "")] + [(str(i), name) for i, name in contacts]
+    accounts = account_choices(session, viewer)
+    form.account_id.choices = choices(((str(i), name) for i, name in accounts), blank="")
+    account_id = parse_id(form.account_id.data or "")
+    contacts = contacts_of(session, viewer, account_id)[0] if account_id is not None else []
+    form.contact_id.choices = choices(((str(c.id), c.name) for c in contacts), blank="")
     types = service.business_types(session)
-    form.business_type_id.choices = [("", "")] + [(str(t.id), t.name) for t in types]
-    form.source.choices = [("", "")] + [(key, SOURCE_LABELS[key]) for key in SOURCES]
+    form.business_type_id.choices = choices(((str(t.id), t.name) for t in types), blank="")
+    form.source.choices = choices(((key, str(SOURCE_LABELS[key])) for key in SOURCES), blank="")
 
 
 def _as_text(opportunity: Opportunity) -> dict[str, str]:

@@ -107,8 +107,10 @@ def stage_visits(session: Session, opportunity: Opportunity) -> list[StageVisit]
                                 .order_by(StageVisit.id)))
 
 
-def current_stage_work(session: Session, engine: ProcessEngine, opportunity: Opportunity) -> StageWork | None:
-    """The stage task waiting on this opportunity, or None once it is closed."""
+def current_stage_work(session: Session, engine: ProcessEngine, opportunity: Opportunity,
+                       path: list[Stage] | None = None) -> StageWork | None:
+    """The stage task waiting on this opportunity, or None once it is closed; ``path`` is
+    its pipeline when the caller already read it."""
     if opportunity.process_instance_id is None:
         return None
     task = session.scalars(select(HumanTask).where(
@@ -116,7 +118,7 @@ def current_stage_work(session: Session, engine: ProcessEngine, opportunity: Opp
         .order_by(HumanTask.created_at)).first()
     if task is None:
         return None
-    pipeline = {s.key: s for s in pipeline_of(session, engine, opportunity)}
+    pipeline = {s.key: s for s in (path if path is not None else pipeline_of(session, engine, opportunity))}
     stage = pipeline.get(task.stage or "") or Stage(key=task.stage or "", name=task.name, probability=0)
     return StageWork(task=task, stage=stage, form=engine.task_form(session, task.id))
 

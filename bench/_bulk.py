@@ -86,9 +86,10 @@ def recreate_database(url: str) -> None:
 
 
 def truncate_runtime(db: Engine) -> None:
-    """Empty every instance table; deployed definitions stay."""
+    """Empty every instance table, and what refers to instances (opportunities, contracts);
+    deployed definitions stay."""
     with db.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(RUNTIME_TABLES)} RESTART IDENTITY"))
+        connection.execute(text(f"TRUNCATE {', '.join(RUNTIME_TABLES)} RESTART IDENTITY CASCADE"))
 
 
 def clone_instances(db: Engine, seeds: Sequence[int], count: int, owners: int = 500,

@@ -61,8 +61,9 @@ from core.clock import ManualClock
 from core.settings import Settings
 from web import create_app
 from workflows.org.passwords import hash_password
-from workflows.org.service import insert_unit, insert_user
+from workflows.org.service import insert_user
 from workflows.org.tokens import issue_token
+from workflows.org.units import insert_unit
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dealflow_api_bench"
 SPIFF_START, SPIFF_COMPLETION, SPIFF_RATE, SPIFF_MY_TASKS = 0.080, (0.053, 0.061), (2.2, 2.9), (0.036, 0.042)

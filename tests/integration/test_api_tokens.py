@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from bootstrap import Container
 from core.clock import ManualClock
 from core.errors import InvalidInput, NotFound
-from workflows.org import service, tokens
+from workflows.org import service, tokens, units
 from workflows.org.models import ApiToken, User
 from workflows.org.visibility import Viewer
 
@@ -19,7 +19,7 @@ from workflows.org.visibility import Viewer
 def users(container: Container, clock: ManualClock) -> dict[str, int]:
     """Two reps of one team."""
     with container.uow() as uow:
-        team = service.insert_unit(uow.session, "Team 1", "team", None)
+        team = units.insert_unit(uow.session, "Team 1", "team", None)
         ids = {name: service.insert_user(
             uow.session, username=name, display_name=name.title(), email="", password_hash="x",
             org_unit_id=team.id, manager_id=None, roles=["sales_rep"], locale="en",

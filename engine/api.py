@@ -29,6 +29,7 @@ from core.phrases import Phrase
 
 from . import deployment
 from .clock import use_clock
+from .decisions import Decision, decide
 from .errors import (
     FormInvalid,
     InstanceBusy,
@@ -62,6 +63,7 @@ from .stepping import (
     advance,
     complete_user_task,
     deliver_message,
+    loop_item,
     new_workflow,
     waiting_timers,
 )
@@ -130,6 +132,18 @@ class ProcessEngine:
         that allows (the diagram cannot know about admins)."""
         return self._spec(session, deployment.require_latest_id(session, key)).starters
 
+    def decide(self, session: Session, decision_id: str | None, inputs: Mapping[str, Any], *,
+               key: str | None = None, definition_id: int | None = None) -> Decision:
+        """Evaluate a decision table a process calls, outside any instance: the latest
+        version of ``key`` (what a new instance would decide) or the version
+        ``definition_id`` (what a running one decided). Services are never called."""
+        if definition_id is None:
+            if key is None:
+                raise ValueError("decide needs a process key or a definition id")
+            definition_id = deployment.require_latest_id(session, key)
+        return decide(self._spec(session, definition_id), decision_id, inputs,
+                      DealflowScriptEngine(self.functions, invoke=_no_services))
+
     def complete(self, session: Session, task_id: str, data: Mapping[str, Any],
                  user: str | None, within: ColumnElement[bool] | None = None) -> ProcessInstance:
         """Complete a user task as ``user`` with form ``data``; the form's rules apply.
@@ -153,7 +167,10 @@ class ProcessEngine:
         log = StepLog()
         complete_user_task(workflow, task, values, log)
         projector = self._projector(session, instance, locked.tasks)
-        self._save(instance, workflow, log, user, projector, {task_id: {"data": _jsonable(values)}})
+        details = {"data": _jsonable(values)}
+        if item := loop_item(task):  # which approver's, say, of a task open once per approver
+            details["item"] = _jsonable(item)
+        self._save(instance, workflow, log, user, projector, {task_id: details})
         return instance
 
     def task_form(self, session: Session, task_id: str) -> list[FormField]:
@@ -279,6 +296,8 @@ class ProcessEngine:
             return row
         done = task_completion(session, task_id)
         if done is not None:
+            if done.event == "task_cancelled":
+                raise TaskAlreadyCompleted(Phrase("This task was closed: the process moved on without it"))
             if done.actor:
                 by = Phrase("This task was already completed by %(name)s", name=done.actor)
                 raise TaskAlreadyCompleted(by)
@@ -341,6 +360,11 @@ class ProcessEngine:
             instance_id=row.instance_id, process_key=row.process_key, business_key=row.business_key,
             event=event, task_guid=row.id, bpmn_id=row.bpmn_id, name=row.name, actor=actor,
             at=self.clock.now(), details=details))
+
+
+def _no_services(task: Task, name: str, _params: dict[str, Any]) -> Any:
+    raise ProcessStepFailed(f"service '{name}' cannot run while only evaluating a decision",
+                            task.task_spec.bpmn_id)
 
 
 def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:

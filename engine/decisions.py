@@ -45,9 +45,10 @@ class Decision:
     result: Mapping[str, Any]
 
 
-def decide(loaded: LoadedSpec, decision_id: str, inputs: Mapping[str, Any],
+def decide(loaded: LoadedSpec, decision_id: str | None, inputs: Mapping[str, Any],
            script_engine: DealflowScriptEngine) -> Decision:
-    """Run a decision the process calls on ``inputs``, as its business rule task would."""
+    """Run a decision the process calls on ``inputs``, as its business rule task would;
+    ``None`` means the one decision it calls."""
     task_spec = _calling_task(loaded, decision_id)
     engine = task_spec.dmnEngine
     table = engine.decision_table
@@ -67,20 +68,27 @@ def decide(loaded: LoadedSpec, decision_id: str, inputs: Mapping[str, Any],
         raise DecisionInputInvalid(Phrase(
             "Decision '%(decision)s' cannot be evaluated with %(inputs)s: %(reason)s",
             decision=name, inputs=given, reason=_reason(exc))) from exc
-    return Decision(decision_id, name, str(table.hit_policy), values, matches, result)
+    return Decision(task_spec.extensions["decisionRef"], name, str(table.hit_policy), values, matches, result)
 
 
-def _calling_task(loaded: LoadedSpec, decision_id: str) -> Any:
+def _calling_task(loaded: LoadedSpec, decision_id: str | None) -> Any:
     """A business rule task calling the decision: the library keeps tables only on those."""
     calls: dict[str, Any] = {}
     for spec in [loaded.spec, *loaded.subprocess_specs.values()]:
         for task_spec in spec.task_specs.values():
             if hasattr(task_spec, "dmnEngine"):
                 calls.setdefault(task_spec.extensions["decisionRef"], task_spec)
+    known = ", ".join(sorted(calls)) or "none"
+    if decision_id is None:
+        if len(calls) != 1:
+            raise DecisionNotFound(Phrase(
+                "Process '%(process)s' should call exactly one decision table (it calls: %(known)s)",
+                process=loaded.name, known=known))
+        return next(iter(calls.values()))
     if decision_id not in calls:
         raise DecisionNotFound(Phrase(
             "Process '%(process)s' calls no decision '%(decision)s' (it calls: %(known)s)",
-            process=loaded.name, decision=decision_id, known=", ".join(sorted(calls)) or "none"))
+            process=loaded.name, decision=decision_id, known=known))
     return calls[decision_id]
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -98,7 +99,7 @@ class Projector:
                          details.get(str(task.id)))
             if not task.task_spec.manual:  # user tasks marked their stage when they were created
                 self._stage_entered(task, actor)
-        self._tasks(workflow, actor)
+        self._tasks(workflow, actor, {str(task.id) for task in log.completed})
         self._timers(workflow)
         if workflow.is_completed() and self.instance.status == "running":
             self.instance.status = "completed"
@@ -111,7 +112,7 @@ class Projector:
         row = {
             "instance_id": self.instance.id, "process_key": self.instance.process_key,
             "business_key": self.instance.business_key, "event": event, "actor": actor, "at": self.now,
-            "task_guid": str(task.id) if task is not None else None,
+            "task_guid": str(task.id) if task is not None else (details or {}).get("task_guid"),
             "bpmn_id": getattr(spec, "bpmn_id", None), "name": getattr(spec, "bpmn_name", None),
             "details": details,
         }
@@ -128,10 +129,13 @@ class Projector:
                 details["closed"] = True
             self.history("stage_entered", task, actor, details=details)
 
-    def _tasks(self, workflow: BpmnWorkflow, actor: str | None) -> None:
+    def _tasks(self, workflow: BpmnWorkflow, actor: str | None, completed: set[str]) -> None:
         ready = {str(t.id): t for t in ready_user_tasks(workflow)}
         rows = self.open_tasks
         self.changes.closed = [guid for guid in rows if guid not in ready]
+        for guid in self.changes.closed:
+            if guid not in completed:  # the process moved on without it: say so in its history
+                self.history("task_cancelled", workflow.tasks.get(UUID(guid)), actor, {"task_guid": guid})
         for guid, task in ready.items():
             columns = self.business(self.instance.business_key, task.data)
             if guid not in rows:

@@ -139,9 +139,11 @@ def instance_view(session: Session, instance_id: int) -> InstanceView:
 
 
 def task_completion(session: Session, task_id: str) -> HistoryEvent | None:
-    """The event recording who completed a user task, once it is closed that way."""
+    """The event recording how a user task closed: completed by someone, or cancelled
+    because the process moved on without it (another approver's rejection ended the round)."""
     return session.scalars(select(HistoryEvent).where(
-        HistoryEvent.task_guid == task_id, HistoryEvent.event == "task_completed")).first()
+        HistoryEvent.task_guid == task_id, HistoryEvent.event.in_(("task_completed", "task_cancelled")))
+        .order_by(HistoryEvent.id)).first()
 
 
 def history(session: Session, instance_id: int) -> Sequence[HistoryEvent]:

@@ -23,6 +23,8 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from core.errors import DealflowError
+
 from .errors import ProcessStepFailed
 from .sandbox import SandboxEnvironment, UnsafeExpression
 from .specs import LoadedSpec
@@ -150,6 +152,9 @@ def _guarded(action: Callable[[], None]) -> None:
     except UnsafeExpression as exc:
         raise ProcessStepFailed(f"refused by the sandbox: {exc}") from exc
     except SpiffWorkflowException as exc:
+        refusal = _refusal(exc)
+        if refusal is not None:
+            raise refusal from exc
         task = getattr(exc, "task", None)
         spec = getattr(task, "task_spec", None)
         element = getattr(spec, "bpmn_id", None)
@@ -158,3 +163,23 @@ def _guarded(action: Callable[[], None]) -> None:
         if isinstance(exc.__cause__ or exc.__context__, UnsafeExpression):
             message = f"refused by the sandbox: {exc.__cause__ or exc.__context__}"
         raise ProcessStepFailed(f"element {label} failed: {message}", element) from exc
+
+
+def loop_item(task: Task) -> dict[str, Any]:
+    """The item a multi-instance task's instance works on (``{"role": "sales_director"}``),
+    by the loop's element variable; empty for any other task."""
+    item = getattr(task.parent.task_spec, "input_item", None) if task.parent is not None else None
+    if item is None or item.bpmn_id not in task.data:
+        return {}
+    return {item.bpmn_id: task.data[item.bpmn_id]}
+
+
+def _refusal(exc: BaseException) -> DealflowError | None:
+    """A service that refused the step for a business reason ("this contract is already
+    submitted"): the caller gets that refusal as it was phrased, not an engine failure."""
+    inner: BaseException | None = exc
+    while inner is not None:
+        if isinstance(inner, DealflowError) and not isinstance(inner, ProcessStepFailed):
+            return inner
+        inner = inner.__cause__ or inner.__context__
+    return None

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from engine import ServiceCall, TaskFilter, list_tasks
+import pytest
+from sqlalchemy import func, select
+
+from core.errors import Conflict
+from core.phrases import Phrase
+from engine import ProcessInstance, ServiceCall, TaskFilter, list_tasks
 from tests.diagrams import flows, process, user_task
 from tests.integration.test_engine_api import candidates, open_tasks, start
 
@@ -53,3 +58,17 @@ def test_decision_tables_service_topics_and_candidate_users_work(container):
     assert candidates(container, task.id) == {("user", "dora"), ("user", "eric")}
     with container.session_factory() as session:
         assert list_tasks(session, TaskFilter(user="frank", scope="visible")).total == 0
+
+
+def test_a_service_refusing_the_step_is_answered_with_its_own_message_and_nothing_changes(container):
+    def refuse(call: ServiceCall) -> None:
+        raise Conflict(Phrase("Contract C-3 is already submitted"))
+
+    container.engine.services.register("notify.approvers", refuse)
+    with container.uow() as uow:
+        container.engine.deploy(uow.session, {"routed.bpmn": routed(), "route.dmn": ROUTE_DMN}, "designer")
+        uow.commit()
+    with pytest.raises(Conflict, match="Contract C-3 is already submitted"):
+        start(container, "routed", {"margin": 0.25}, "contract:3")
+    with container.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(ProcessInstance)) == 0

@@ -19,6 +19,8 @@ from core.settings import Settings
 from core.uow import UnitOfWork
 from engine import ProcessDefinition, ProcessEngine, ServiceRegistry
 from workflows.accounts.demo import load_demo_accounts
+from workflows.approvals import rounds as approval_services
+from workflows.approvals.tracking import record_decisions
 from workflows.catalog.demo import load_demo_catalog
 from workflows.contracts.demo import load_demo_contracts
 from workflows.opportunities.demo import load_demo_pipelines
@@ -43,12 +45,15 @@ class Container:
 def build(settings: Settings | None = None, clock: Clock | None = None) -> Container:
     settings = settings or Settings.from_env()
     db = make_engine(settings.database_url)
+    clock = clock or SystemClock()
+    services = ServiceRegistry()
+    approval_services.register(services, clock)
     return Container(
         settings=settings,
         db=db,
         session_factory=make_session_factory(db),
-        engine=ProcessEngine(clock=clock or SystemClock(), services=ServiceRegistry(),
-                             observers=[follow_pipeline]),
+        engine=ProcessEngine(clock=clock, services=services,
+                             observers=[follow_pipeline, record_decisions]),
     )
 
 

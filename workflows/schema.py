@@ -2,6 +2,7 @@
 
 import engine.models  # noqa: F401
 import workflows.accounts.models  # noqa: F401
+import workflows.approvals.models  # noqa: F401
 import workflows.catalog.models  # noqa: F401
 import workflows.contracts.models  # noqa: F401
 import workflows.opportunities.models  # noqa: F401

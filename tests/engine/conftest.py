@@ -54,12 +54,30 @@ def fill(form: list[FormField], **values: Any) -> dict[str, Any]:
     return {**submission, **values}
 
 
-def script_engine() -> DealflowScriptEngine:
-    return DealflowScriptEngine(functions={}, invoke=_no_services)
+class ShippedServices:
+    """In-memory stand-ins for the services the shipped diagrams call, recording each call;
+    the integration tests run the real ones against a database. ``contract.submit`` submits
+    the margins queued in ``margins``, else the instance's own ``margin``."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.margins: list[object] = []
+
+    def __call__(self, task: Task, name: str, params: dict[str, Any]) -> Any:
+        self.calls.append(name)
+        if name == "contract.submit":
+            margin = self.margins.pop(0) if self.margins else task.data["margin"]
+            return {"number": "C-2026-1", "revenue": "100000.00", "margin": str(margin),
+                    "round": self.calls.count(name)}
+        if name == "approval.find_approvers":
+            return {role: f"{role}.holder" for role in task.data["approver_role"]}
+        if name in ("contract.activate", "contract.send_back", "contract.withdraw"):
+            return None
+        raise AssertionError(f"no shipped diagram calls a service '{name}'")
 
 
-def _no_services(task: Task, name: str, params: dict[str, Any]) -> Any:
-    raise AssertionError(f"the shipped diagrams call no services, yet '{name}' was called")
+def script_engine(services: ShippedServices | None = None) -> DealflowScriptEngine:
+    return DealflowScriptEngine(functions={}, invoke=services or ShippedServices())
 
 
 class Run:
@@ -70,7 +88,8 @@ class Run:
         self.save_restore = save_restore
         self.serializer = StateSerializer()
         self.log = StepLog()
-        self.workflow = new_workflow(loaded, script_engine(), data)
+        self.services = ShippedServices()
+        self.workflow = new_workflow(loaded, script_engine(self.services), data)
         self.advance()
 
     def ready(self, name: str | None = None) -> list[Task]:
@@ -116,7 +135,7 @@ class Run:
             return
         state = self.serializer.dumps(self.workflow)
         self.workflow = self.serializer.loads(state, self.loaded)
-        self.workflow.script_engine = script_engine()
+        self.workflow.script_engine = script_engine(self.services)
         assert self.serializer.dumps(self.workflow) == state, "restoring changed the instance"
 
 

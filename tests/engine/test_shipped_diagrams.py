@@ -16,6 +16,9 @@ from engine.forms import validate_submission
 from engine.stepping import waiting_timers
 from engine.validation import check_process
 from tests.engine.conftest import BUNDLES, Run, fill, parsed
+from workflows.approvals import rounds
+
+SHIPPED_SERVICES = set(rounds.SERVICES)
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -111,7 +114,7 @@ def test_each_diagram_parses_and_passes_the_deploy_check(bpmn_name):
     result = parsed(bpmn_name)
     assert [str(p) for p in result.problems] == []
     [loaded] = result.processes
-    assert [str(p) for p in check_process(loaded, services=set(), functions=())] == []
+    assert [str(p) for p in check_process(loaded, services=SHIPPED_SERVICES, functions=())] == []
 
 
 # -- every diagram draws in bpmn-js / the Camunda Modeler ---------------------------------------
@@ -322,43 +325,63 @@ def test_the_margin_decides_who_approves(margin, roles, start):
     tasks = run.ready()
     assert sorted(t.data["role"] for t in tasks) == sorted(roles)
     assert all(t.task_spec.bpmn_name == "Approve contract" for t in tasks)
-    assert all(t.task_spec.extensions["candidateGroups"] == ["approver"] for t in tasks)
+    assert all(t.task_spec.extensions["assignee"] == "${approvers[role]}" for t in tasks)
+    assert {t.data["approvers"][t.data["role"]] for t in tasks} == {f"{role}.holder" for role in roles}
     approve_all(run)
     assert run.ended_at == ["Approved"]
     assert run.data["approved"] is True and run.data["decisions"] == ["approve"] * len(roles)
+    assert run.services.calls == ["contract.submit", "approval.find_approvers", "contract.activate"]
 
 
-def test_a_rejection_sends_the_contract_back_and_the_revised_margin_is_routed_afresh(start):
+def test_a_rejection_needs_a_comment_and_ends_the_round_for_every_approver(start):
     run = start("contract_approval", owner="alice", margin=Decimal("0.15"))
     by_role = {t.data["role"]: t for t in run.ready()}
     assert sorted(by_role) == sorted([SD, CD, SVC])
+    form = by_role[CD].task_spec.extensions["form"]
+    assert validate_submission(form, {"decision": "reject"})[1] == {"comment": "is required"}
+    assert validate_submission(form, {"decision": "approve"})[1] == {}
     run.submit(by_role[SD], {"decision": "approve"})
-    [commercial] = [t for t in run.ready() if t.data["role"] == CD]
-    run.submit(commercial, {"decision": "reject", "comment": "Margin too thin"})
+    run.submit(by_role[CD], {"decision": "reject", "comment": "Margin too thin"})
 
-    revise = run.only("Revise contract")  # the first rejection closes the round
+    revise = run.only("Revise contract")  # the service director's task went with the round
     assert (revise.task_spec.extensions["assignee"], revise.task_spec.extensions["candidateGroups"]) == (
         "${owner}", ["sales_rep"])
+    assert run.services.calls[-1] == "contract.send_back"
     form = revise.task_spec.extensions["form"]
-    assert validate_submission(form, {"note": "Raised the price"})[1] == {"margin": "is required"}
-    assert validate_submission(form, {"margin": "1.5"})[1] == {"margin": "must be at most 1"}
-    run.submit(revise, {"margin": "0.32", "note": "Raised the price"})
+    assert validate_submission(form, {"note": "Raised the price"})[1] == {"action": "is required"}
+
+
+def test_a_resubmitted_contract_is_routed_afresh_on_its_new_margin(start):
+    run = start("contract_approval", owner="alice", margin=Decimal("0.15"))
+    run.submit(run.ready("Approve contract")[0], {"decision": "reject", "comment": "Too cheap"})
+    run.services.margins.append("0.32")  # the owner raised the price on the contract
+    run.submit(run.only("Revise contract"), {"action": "resubmit", "note": "Raised the price"})
 
     [task] = run.ready()
     assert (task.task_spec.bpmn_name, task.data["role"]) == ("Approve contract", SD)
     run.submit(task, {"decision": "approve"})
     assert run.ended_at == ["Approved"]
-    assert run.data["margin"] == Decimal("0.32") and run.data["decisions"] == ["approve"]
+    assert run.data["margin"] == "0.32" and run.data["decisions"] == ["approve"]
+    assert run.services.calls.count("contract.submit") == 2
 
 
 def test_a_contract_rejected_twice_keeps_coming_back_until_approved(start):
     run = start("contract_approval", owner="alice", margin=Decimal("0.25"))
     for margin in ("0.26", "0.05"):
-        run.submit(run.ready("Approve contract")[0], {"decision": "reject"})
-        run.submit(run.only("Revise contract"), {"margin": margin})
+        run.submit(run.ready("Approve contract")[0], {"decision": "reject", "comment": "No"})
+        run.services.margins.append(margin)
+        run.submit(run.only("Revise contract"), {"action": "resubmit"})
     assert sorted(t.data["role"] for t in run.ready()) == sorted([SD, CD, SVC, GM])
     approve_all(run)
     assert run.ended_at == ["Approved"]
+
+
+def test_the_owner_may_withdraw_a_rejected_contract(start):
+    run = start("contract_approval", owner="alice", margin=Decimal("0.25"))
+    run.submit(run.ready("Approve contract")[0], {"decision": "reject", "comment": "No"})
+    run.submit(run.only("Revise contract"), {"action": "withdraw"})
+    assert run.ended_at == ["Withdrawn"]
+    assert run.services.calls[-1] == "contract.withdraw"
 
 
 # -- lead follow-up --------------------------------------------------------------------------------

@@ -11,52 +11,17 @@ from sqlalchemy import func, select
 
 from bootstrap import Container
 from core.errors import Conflict, NotFound, PermissionDenied
-from tests.deals import add_deal
+from tests.contracts import contract_input, new_contract
 from tests.usecases import refused, run
 from workflows.accounts.demo import load_demo_accounts
-from workflows.accounts.models import Account
-from workflows.catalog.demo import STANDARD, load_demo_catalog
-from workflows.catalog.models import PriceList, Product
+from workflows.catalog.demo import load_demo_catalog
 from workflows.contracts import plan, service, status, types
 from workflows.contracts.demo import load_demo_contracts
-from workflows.contracts.models import Collection, Contract, ContractType
+from workflows.contracts.models import Collection, Contract
 from workflows.contracts.plan import CollectionInput, InstalmentInput
-from workflows.contracts.service import ContractFilter, ContractInput, ContractLineInput
+from workflows.contracts.service import ContractFilter, ContractLineInput
 from workflows.opportunities import quotes
-from workflows.opportunities.models import BusinessType
 from workflows.opportunities.quotes import LineInput, QuoteInput
-
-
-@pytest.fixture
-def world(container: Container, clock, demo) -> dict[str, int]:
-    """wang.fang's deal on ACME, sun.li's account Westlake, the catalogue and a contract type."""
-    now = clock.now()
-    with container.uow() as uow:
-        load_demo_catalog(uow.session)
-        acme = Account(name="ACME", owner="wang.fang", created_at=now, updated_at=now)
-        westlake = Account(name="Westlake", owner="sun.li", created_at=now, updated_at=now)
-        kind = BusinessType(name="Standard sale", process_key="standard_sale")
-        sale = ContractType(name="Product sale", approval_process_key="contract_approval")
-        uow.session.add_all([acme, westlake, kind, sale])
-        uow.session.flush()
-        deal = add_deal(uow.session, name="40 AGVs", account_id=acme.id, business_type_id=kind.id,
-                        owner="wang.fang", amount=Decimal("300000"), created_at=now, updated_at=now)
-        codes = {code: i for code, i in uow.session.execute(select(Product.code, Product.id))}
-        price_list = uow.session.scalars(select(PriceList.id).where(PriceList.name == STANDARD)).one()
-        uow.commit()
-    return {"acme": acme.id, "westlake": westlake.id, "deal": deal, "type": sale.id, "list": price_list,
-            "agv": codes["AGV-L500"], "install": codes["SVC-INSTALL"]}
-
-
-def contract_input(world, *lines: ContractLineInput, **fields: str) -> ContractInput:
-    given = lines or (ContractLineInput(str(world["agv"]), "2", "150000.00"),)
-    return ContractInput(**{"account_id": str(world["acme"]), "contract_type_id": str(world["type"]),
-                            "lines": given, **fields})
-
-
-def new_contract(container: Container, viewer, world, *lines: ContractLineInput, **fields: str) -> Contract:
-    return run(container, service.create_contract, viewer, contract_input(world, *lines, **fields),
-               container.engine.clock.now())
 
 
 def accepted_quote(container: Container, viewer, world, *lines: LineInput) -> int:

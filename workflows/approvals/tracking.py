@@ -1,0 +1,52 @@
+"""Keep each approval decision as a row of its round, whoever recorded it.
+
+Registered with the engine as a step observer: an approver's decision is taken from the
+completed task's form data in the step's own transaction, from the inbox, the task page,
+a bulk approval or the JSON API alike. The decision's role is the item of the
+multi-instance task it was made on, so a delegate's or a manager's decision still counts
+for the role it was asked of, with both names kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from core.errors import PermissionDenied
+from core.phrases import Phrase
+from engine import HistoryEvent, ProcessInstance
+
+from .models import DECISIONS, ApprovalDecision, ApprovalRound
+from .rounds import contract_id_of, latest_round
+
+
+def record_decisions(session: Session, instance: ProcessInstance, events: Sequence[HistoryEvent]) -> None:
+    """The engine's step observer: one :class:`ApprovalDecision` per decided approval task."""
+    if contract_id_of(instance.business_key) is None:
+        return
+    decided = [e for e in events if e.event == "task_completed"
+               and ((e.details or {}).get("data") or {}).get("decision") in DECISIONS]
+    if not decided:
+        return
+    # The round these decisions belong to, even if this very step closed it.
+    decided_round = latest_round(session, instance.id)
+    if decided_round is None:
+        return
+    for event in decided:
+        session.add(_decision(decided_round, event))
+
+
+def _decision(open_round: ApprovalRound, event: HistoryEvent) -> ApprovalDecision:
+    details = event.details or {}
+    data, item = details.get("data") or {}, details.get("item") or {}
+    actor = event.actor or ""
+    if actor == open_round.submitted_by:
+        raise PermissionDenied(Phrase("You cannot decide on a contract you submitted"))
+    role = str(item.get("role") or "")
+    asked = open_round.approvers.get(role)
+    on_behalf_of = open_round.stand_ins.get(role) or (asked if asked and asked != actor else None)
+    return ApprovalDecision(
+        task_guid=event.task_guid, role=role, approver=actor, on_behalf_of=on_behalf_of,
+        decision=data["decision"], comment=str(data.get("comment") or ""), decided_at=event.at,
+        round_id=open_round.id)

@@ -21,6 +21,8 @@ except SettingsError as exc:
 celery_app = make_celery(settings)
 celery_app.conf.beat_schedule = {
     "fire-due-timers": {"task": "dealflow.fire_due_timers", "schedule": settings.timer_interval_seconds},
+    "chase-overdue-instalments": {"task": "dealflow.chase_overdue",
+                                  "schedule": bootstrap.CHASE_INTERVAL_SECONDS},
 }
 
 
@@ -33,3 +35,9 @@ def container() -> bootstrap.Container:
 def fire_due_timers_task() -> dict[str, object]:
     report = fire_due_timers(container().engine, container().session_factory)
     return {"fired": report.fired, "failed": [list(f) for f in report.failed]}
+
+
+@celery_app.task(name="dealflow.chase_overdue")
+def chase_overdue_task() -> dict[str, object]:
+    report = bootstrap.chase_overdue(container())
+    return {"started": report.started, "failed": [list(f) for f in report.failed]}

@@ -22,6 +22,7 @@ from workflows.accounts.demo import load_demo_accounts
 from workflows.approvals import rounds as approval_services
 from workflows.approvals.tracking import record_decisions
 from workflows.catalog.demo import load_demo_catalog
+from workflows.contracts.chasing import ChaseReport, chase_overdue_instalments
 from workflows.contracts.demo import load_demo_contracts
 from workflows.opportunities.demo import load_demo_pipelines
 from workflows.opportunities.tracking import follow_pipeline
@@ -73,6 +74,17 @@ def deploy_shipped(container: Container, deployed_by: str = "system") -> list[Pr
             deployed += container.engine.deploy(uow.session, files, deployed_by, "shipped with Dealflow")
         uow.commit()
     return deployed
+
+
+# Overdue instalments are a matter of days; looking once an hour is soon enough.
+CHASE_INTERVAL_SECONDS = 3600.0
+
+
+def chase_overdue(container: Container) -> ChaseReport:
+    """Give each newly overdue instalment's owner a chase task; run by Celery beat or the
+    embedded scheduler."""
+    return chase_overdue_instalments(container.engine, container.session_factory,
+                                     container.engine.clock.now().date())
 
 
 def load_demo(container: Container) -> list[DemoLogin]:

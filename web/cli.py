@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(deploy_shipped)
     app.cli.add_command(serve)
     app.cli.add_command(sweep_timers)
+    app.cli.add_command(chase_overdue_command)
     app.cli.add_command(load_demo_command)
 
 
@@ -57,6 +58,14 @@ def sweep_timers() -> None:
     click.echo(f"fired {report.fired}, failed {len(report.failed)}")
 
 
+@click.command("chase-overdue")
+@with_appcontext
+def chase_overdue_command() -> None:
+    """Start a chase for every newly overdue instalment (what the scheduler does hourly)."""
+    report = bootstrap.chase_overdue(container())
+    click.echo(f"chasing {len(report.started)} instalments, failed {len(report.failed)}")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
@@ -67,5 +76,7 @@ def serve(host: str, port: int) -> None:
     if c.settings.scheduler == "embedded":
         PeriodicThread(c.settings.timer_interval_seconds,
                        lambda: fire_due_timers(c.engine, c.session_factory), "timer-sweep").start()
+        PeriodicThread(bootstrap.CHASE_INTERVAL_SECONDS, lambda: bootstrap.chase_overdue(c),
+                       "overdue-instalments").start()
     click.echo(f"Dealflow is running at http://{host}:{port}/  (Ctrl+C to stop)")
     run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]

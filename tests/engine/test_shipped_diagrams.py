@@ -98,7 +98,7 @@ def stage_of(task) -> tuple[str, str, int]:
 # -- every diagram deploys ---------------------------------------------------------------------
 
 
-def test_the_shipped_processes_are_the_five_the_crm_starts():
+def test_the_shipped_processes_are_the_six_the_crm_starts():
     keys = {p.key: p.name for name in BUNDLES for p in parsed(name).processes}
     assert keys == {
         "standard_sale": "Standard sale",
@@ -106,6 +106,7 @@ def test_the_shipped_processes_are_the_five_the_crm_starts():
         "non_continuing_project": "Non-continuing project",
         "contract_approval": "Contract approval",
         "lead_followup": "Lead follow-up",
+        "overdue_instalment": "Overdue instalment",
     }
 
 
@@ -382,6 +383,17 @@ def test_the_owner_may_withdraw_a_rejected_contract(start):
     run.submit(run.only("Revise contract"), {"action": "withdraw"})
     assert run.ended_at == ["Withdrawn"]
     assert run.services.calls[-1] == "contract.withdraw"
+
+
+def test_an_overdue_instalment_is_chased_by_its_owner_who_records_what_was_promised(start):
+    run = start("overdue_instalment", owner="alice", title="C-2026-1 #2", amount="5000.00")
+    task = run.only("Chase overdue payment")
+    ext = task.task_spec.extensions
+    assert (ext["assignee"], ext["candidateGroups"], ext["dueDate"]) == ("${owner}", ["finance"], "P3D")
+    assert validate_submission(ext["form"], {"outcome": "promised", "note": "Paying Friday"})[1] == {
+        "promised_on": "is required"}
+    run.submit(task, {"outcome": "promised", "promised_on": "2026-12-04", "note": "Paying Friday"})
+    assert run.ended_at == ["Customer chased"]
 
 
 # -- lead follow-up --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+import bootstrap
 from bootstrap import Container
 from core.clock import ManualClock
 from tests.deals import add_deal
@@ -59,3 +60,10 @@ def world(container: Container, clock, demo) -> dict[str, int]:
         uow.commit()
     return {"acme": acme.id, "westlake": westlake.id, "deal": deal, "type": sale.id, "list": price_list,
             "agv": codes["AGV-L500"], "install": codes["SVC-INSTALL"]}
+
+
+@pytest.fixture
+def deployed(container: Container, world: dict[str, int]) -> dict[str, int]:
+    """The contract world with the shipped processes deployed, for approvals to run."""
+    bootstrap.deploy_shipped(container)
+    return world

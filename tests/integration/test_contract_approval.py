@@ -9,72 +9,29 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 import bootstrap
-from bootstrap import Container
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from engine import HumanTask, TaskAlreadyCompleted
-from tests.contracts import contract_input, new_contract
+from engine import TaskAlreadyCompleted
+from tests.contracts import (
+    CD,
+    GM,
+    SD,
+    SVC,
+    at_margin,
+    contract_input,
+    decide,
+    new_contract,
+    open_approvals,
+    reload,
+    rounds,
+    submit,
+)
 from tests.usecases import run
 from workflows.approvals import absence, submission
 from workflows.approvals.absence import AbsenceInput
-from workflows.approvals.models import ApprovalRound
 from workflows.contracts import service
-from workflows.contracts.models import Contract
 from workflows.contracts.service import ContractLineInput
-
-# wang.fang is a Shanghai rep: her branch's sales director is chen.hao; head office has the rest.
-SD, CD, SVC, GM = "chen.hao", "li.ming", "zhao.li", "wang.jianguo"
-
-
-@pytest.fixture
-def deployed(container: Container, world: dict[str, int]) -> dict[str, int]:
-    bootstrap.deploy_shipped(container)
-    return world
-
-
-def at_margin(container: Container, viewer, world, margin: str) -> Contract:
-    """A contract of 100,000.00 revenue whose costs leave exactly ``margin`` (a fraction)."""
-    costs = Decimal("100000.00") * (1 - Decimal(margin))
-    return new_contract(container, viewer, world, ContractLineInput(str(world["agv"]), "1", "100000.00"),
-                        cost_reserve=str(costs))
-
-
-def open_approvals(container: Container, contract: Contract) -> dict[str, str]:
-    """Assignee -> task id of the contract's open approval tasks."""
-    with container.session_factory() as session:
-        instance_id = session.get_one(Contract, contract.id).approval_instance_id
-        rows = session.execute(select(HumanTask.assignee, HumanTask.id, HumanTask.name)
-                               .where(HumanTask.instance_id == instance_id))
-        return {assignee: task_id for assignee, task_id, _name in rows}
-
-
-def decide(container: Container, task_id: str, user: str, decision: str, comment: str = "") -> None:
-    with container.uow() as uow:
-        container.engine.complete(uow.session, task_id, {"decision": decision, "comment": comment}, user)
-        uow.commit()
-
-
-def submit(container: Container, viewer, contract: Contract, note: str = "") -> None:
-    run(container, submission.submit_contract, container.engine, viewer, contract.id, note)
-
-
-def reload(container: Container, contract: Contract) -> Contract:
-    with container.session_factory() as session:
-        found = session.get_one(Contract, contract.id)
-        session.expunge(found)
-        return found
-
-
-def rounds(container: Container, contract: Contract) -> list[ApprovalRound]:
-    with container.session_factory() as session:
-        found = list(session.scalars(select(ApprovalRound).where(ApprovalRound.contract_id == contract.id)
-                                     .order_by(ApprovalRound.number)))
-        for each in found:
-            _ = each.decisions
-        session.expunge_all()
-        return found
 
 
 @pytest.mark.parametrize(("margin", "approvers", "rules"), [

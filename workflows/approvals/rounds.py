@@ -20,25 +20,13 @@ from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NotFound
 from core.phrases import Phrase
 from engine import ServiceCall, ServiceRegistry
+from workflows.contracts.keys import contract_id_of
 from workflows.contracts.models import Contract
+from workflows.contracts.plan import open_plan
 from workflows.contracts.status import mark_active, mark_cancelled, mark_rejected, mark_submitted
 
 from .models import ApprovalRound
 from .routing import route
-
-BUSINESS_KEY_PREFIX = "contract:"
-
-
-def business_key(contract_id: int) -> str:
-    return f"{BUSINESS_KEY_PREFIX}{contract_id}"
-
-
-def contract_id_of(key: str | None) -> int | None:
-    """The contract a business key names, or None for any other kind of key."""
-    if key is None or not key.startswith(BUSINESS_KEY_PREFIX):
-        return None
-    rest = key[len(BUSINESS_KEY_PREFIX):]
-    return int(rest) if rest.isdigit() else None
 
 
 def register(registry: ServiceRegistry, clock: Clock) -> None:
@@ -83,9 +71,11 @@ def find_approvers(call: ServiceCall, now: datetime) -> dict[str, str]:
 
 
 def activate(call: ServiceCall, now: datetime) -> None:
-    """Every approver agreed: the round is approved and the contract active."""
+    """Every approver agreed: the round is approved, the contract active with a first plan."""
     _close_round(call, "approved", now)
-    mark_active(_contract(call), now)
+    contract = _contract(call)
+    mark_active(contract, now)
+    open_plan(contract, now.date())
 
 
 def send_back(call: ServiceCall, now: datetime) -> None:

@@ -20,12 +20,12 @@ from core.errors import Conflict, DealflowError, InvalidInput, reject_fields
 from core.phrases import Phrase
 from engine import Decision, HumanTask, ProcessEngine, ProcessInstance
 from workflows.contracts.figures import Figures
+from workflows.contracts.keys import business_key
 from workflows.contracts.models import Contract
 from workflows.contracts.service import get_contract
 from workflows.contracts.status import STATUS_NAMES, mark_cancelled
 from workflows.org.visibility import Viewer
 
-from .rounds import business_key
 from .routing import Route, route
 
 NOTE_MAX = 2000

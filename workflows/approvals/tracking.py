@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from core.errors import PermissionDenied
 from core.phrases import Phrase
 from engine import HistoryEvent, ProcessInstance
+from workflows.contracts.keys import contract_id_of
 
 from .models import DECISIONS, ApprovalDecision, ApprovalRound
-from .rounds import contract_id_of, latest_round
+from .rounds import latest_round
 
 
 def record_decisions(session: Session, instance: ProcessInstance, events: Sequence[HistoryEvent]) -> None:

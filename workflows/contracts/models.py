@@ -103,6 +103,8 @@ class Instalment(Base):
     due_on: Mapped[date] = mapped_column(Date, index=True)
     amount: Mapped[Decimal] = mapped_column(Money())
     collected: Mapped[Decimal] = mapped_column(Money())
+    # The process chasing it once it is overdue: one per instalment, so no owner is asked twice.
+    chase_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
 
     @property
     def outstanding(self) -> Decimal:

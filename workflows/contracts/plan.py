@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import exists, select
@@ -27,6 +27,7 @@ from .service import get_contract
 
 MAX_INSTALMENTS = 60
 ZERO = Decimal("0.00")
+PAYMENT_TERM = timedelta(days=30)  # the plan an approved contract starts with: all of it, net 30
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,14 @@ class CollectionPlan:
     @property
     def replaceable(self) -> bool:
         return not self.collections
+
+
+def open_plan(contract: Contract, today: date) -> None:
+    """Give a newly active contract its first plan: the whole revenue due in 30 days. The
+    owner replaces it with the agreed instalments until money is collected."""
+    if not contract.instalments:
+        contract.instalments.append(Instalment(position=1, due_on=today + PAYMENT_TERM,
+                                               amount=contract.figures.revenue, collected=ZERO))
 
 
 def plan_instalments(session: Session, actor: Viewer, contract_id: int, rows: Sequence[InstalmentInput]

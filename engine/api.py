@@ -190,7 +190,8 @@ class ProcessEngine:
         loaded = self.specs.get(definition)
         for spec in [loaded.spec, *loaded.subprocess_specs.values()]:
             for task_spec in spec.task_specs.values():
-                if getattr(task_spec, "bpmn_id", None) == row.bpmn_id:
+                # A multi-instance task shares its bpmn id with the user task it repeats.
+                if getattr(task_spec, "bpmn_id", None) == row.bpmn_id and task_spec.manual:
                     return task_spec
         return None
 

@@ -93,7 +93,9 @@ def _rows(rows: list[dict[str, Any]]) -> Rows:
 
 def _parameters(instance: ProcessInstance, values: Mapping[str, Any], changes: StepChanges) -> dict[str, Any]:
     parameters = {f"i_{name}": value for name, value in values.items()}
-    parameters.update(instance_id=instance.id, seen=instance.version, closed=changes.closed)
+    # No parameter may share a name with a human_task column: SQLAlchemy would add it to
+    # the SET clause of the task UPDATEs (which is why the instance's id is "stored_id").
+    parameters.update(stored_id=instance.id, seen=instance.version, closed=changes.closed)
     for prefix, rows in (("h", changes.history), ("c", changes.changed), ("t", changes.opened),
                          ("k", changes.candidates)):
         for number, row in enumerate(rows):
@@ -108,7 +110,7 @@ def _one_statement(shape: Shape) -> Select[Any]:
     history, closed, changed, opened, candidates = shape
     stored = (
         update(ProcessInstance)
-        .where(ProcessInstance.id == bindparam("instance_id"), ProcessInstance.version == bindparam("seen"))
+        .where(ProcessInstance.id == bindparam("stored_id"), ProcessInstance.version == bindparam("seen"))
         .values({name: bindparam(f"i_{name}") for name in STORED})
         .returning(ProcessInstance.id)
         .cte("stored")

@@ -250,3 +250,13 @@ def test_a_timer_behind_an_event_based_gateway_is_swept(container, clock):
         statuses = dict(session.execute(select(ProcessInstance.business_key, ProcessInstance.status)).all())
     assert opened == [("lead:1", "Follow up")]
     assert statuses == {"lead:1": "running", "lead:2": "completed"}
+
+
+def test_changed_data_reaches_the_open_tasks_business_columns(container):
+    deploy(container, diagrams.two_stages())
+    instance_id = start(container, "p", {"owner": "alice", "title": "ACME", "amount": "100"})
+    with container.uow() as uow:
+        container.engine.update_data(uow.session, instance_id, {"title": "ACME Robotics", "amount": "250"}, "alice")
+        uow.commit()
+    [task] = open_tasks(container, "alice")
+    assert (task.title, task.amount) == ("ACME Robotics", Decimal("250.00"))

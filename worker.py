@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import sys
 from functools import cache
+from typing import Any
 
 import bootstrap
 from core.celery_app import make_celery
 from core.settings import Settings, SettingsError
 from engine import fire_due_timers
+from notifications import DELIVER_TASK, SWEEP_INTERVAL_SECONDS, SWEEP_TASK
 
 try:
     settings = Settings.from_env()
@@ -21,6 +23,7 @@ except SettingsError as exc:
 celery_app = make_celery(settings)
 celery_app.conf.beat_schedule = {
     "fire-due-timers": {"task": "dealflow.fire_due_timers", "schedule": settings.timer_interval_seconds},
+    "requeue-deliveries": {"task": SWEEP_TASK, "schedule": SWEEP_INTERVAL_SECONDS},
     "chase-overdue-instalments": {"task": "dealflow.chase_overdue",
                                   "schedule": bootstrap.CHASE_INTERVAL_SECONDS},
 }
@@ -41,3 +44,18 @@ def fire_due_timers_task() -> dict[str, object]:
 def chase_overdue_task() -> dict[str, object]:
     report = bootstrap.chase_overdue(container())
     return {"started": report.started, "failed": [list(f) for f in report.failed]}
+
+
+@celery_app.task(name=DELIVER_TASK, bind=True, max_retries=None)
+def deliver_notification_task(self: Any, delivery_id: int) -> str:
+    """Send one delivery; a passing failure comes back after its exponential back-off. The
+    delivery row counts the attempts and gives up, so Celery's own retry limit is off."""
+    outcome = container().notifications.deliver(delivery_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status
+
+
+@celery_app.task(name=SWEEP_TASK)
+def requeue_deliveries_task() -> int:
+    return container().notifications.sweep()

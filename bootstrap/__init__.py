@@ -18,8 +18,11 @@ from core.db import make_engine, make_session_factory
 from core.settings import Settings
 from core.uow import UnitOfWork
 from engine import ProcessDefinition, ProcessEngine, ServiceRegistry
+from notifications.setup import Notifications
+from notifications.setup import connect as connect_notifications
 from workflows.accounts.demo import load_demo_accounts
-from workflows.approvals import rounds as approval_services
+from workflows.approvals import services as approval_services
+from workflows.approvals.demo import load_demo_approvals
 from workflows.approvals.tracking import record_decisions
 from workflows.catalog.demo import load_demo_catalog
 from workflows.contracts.chasing import ChaseReport, chase_overdue_instalments
@@ -28,6 +31,7 @@ from workflows.opportunities.demo import load_demo_pipelines
 from workflows.opportunities.tracking import follow_pipeline
 from workflows.org.demo import DemoLogin
 from workflows.org.demo import load_demo as load_demo_org
+from workflows.workdays import WorkingDays
 
 SHIPPED_PROCESSES = Path(__file__).resolve().parent.parent / "bpmn"
 
@@ -38,6 +42,7 @@ class Container:
     db: Engine
     session_factory: sessionmaker[Session]
     engine: ProcessEngine
+    notifications: Notifications
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
@@ -49,12 +54,16 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
     clock = clock or SystemClock()
     services = ServiceRegistry()
     approval_services.register(services, clock)
+    working_days = WorkingDays(clock, settings.holidays, settings.time_zone)
+    session_factory = make_session_factory(db)
     return Container(
         settings=settings,
         db=db,
-        session_factory=make_session_factory(db),
+        session_factory=session_factory,
         engine=ProcessEngine(clock=clock, services=services,
+                             functions={"working_days": working_days.duration},
                              observers=[follow_pipeline, record_decisions]),
+        notifications=connect_notifications(settings, session_factory, clock),
     )
 
 
@@ -88,8 +97,8 @@ def chase_overdue(container: Container) -> ChaseReport:
 
 
 def load_demo(container: Container) -> list[DemoLogin]:
-    """The demo company: people, customers, products, draft contracts, and deals at every stage of the
-    shipped pipelines (deploy them first). Idempotent, one transaction."""
+    """The demo company: people, customers, products, contracts (one waiting for approval), and
+    deals at every stage of the shipped pipelines (deploy them first). Idempotent, one transaction."""
     now = container.engine.clock.now()
     with container.uow() as uow:
         logins = load_demo_org(uow.session, now)
@@ -97,5 +106,6 @@ def load_demo(container: Container) -> list[DemoLogin]:
         load_demo_catalog(uow.session)
         load_demo_contracts(uow.session, now)
         load_demo_pipelines(uow.session, container.engine, now)
+        load_demo_approvals(uow.session, container.engine)
         uow.commit()
     return logins

@@ -8,10 +8,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import available_timezones
 
 from babel.numbers import is_currency
+from holidays import list_supported_countries
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -19,6 +22,8 @@ PREFIX = "DEALFLOW_"
 DEFAULT_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused in production
 _DATABASE_SCHEMES = ("sqlite", "postgresql")
 _BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "memory")
+DEFAULT_MAIL_FROM = "Dealflow <dealflow@localhost>"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 class SettingsError(ValueError):
@@ -31,12 +36,17 @@ class Settings:
     secret_key: str = DEFAULT_SECRET
     broker_url: str | None = None
     smtp_url: str | None = None
+    sms_url: str | None = None
+    mail_from: str = DEFAULT_MAIL_FROM
+    base_url: str = DEFAULT_BASE_URL
     production: bool = False
     demo: bool = False
     scheduler: str = "embedded"
     timer_interval_seconds: float = 5.0
     max_upload_bytes: int = 2 * 1024 * 1024
     currency: str = "CNY"
+    holidays: str = "CN"  # whose public holidays (and make-up working days) working days skip
+    time_zone: str = "Asia/Shanghai"  # the company's: where a working day starts and ends
 
     @classmethod
     def from_env(
@@ -55,12 +65,17 @@ class Settings:
             secret_key=get("SECRET_KEY") or DEFAULT_SECRET,
             broker_url=get("BROKER_URL"),
             smtp_url=get("SMTP_URL"),
+            sms_url=get("SMS_URL"),
+            mail_from=get("MAIL_FROM") or DEFAULT_MAIL_FROM,
+            base_url=(get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
             production=production,
             demo=(get("DEMO") or ("0" if production else "1")) in ("1", "true", "yes"),
             scheduler=get("SCHEDULER") or ("celery" if get("BROKER_URL") else "embedded"),
             timer_interval_seconds=_number(get("TIMER_INTERVAL") or "5", "TIMER_INTERVAL"),
             max_upload_bytes=int(_number(get("MAX_UPLOAD_BYTES") or "2097152", "MAX_UPLOAD_BYTES")),
             currency=(get("CURRENCY") or "CNY").upper(),
+            holidays=(get("HOLIDAYS") or "CN").upper(),
+            time_zone=get("TIME_ZONE") or "Asia/Shanghai",
         )
         settings.validate()
         return settings
@@ -71,7 +86,8 @@ class Settings:
         if self.broker_url:
             _check_url(self.broker_url, "BROKER_URL", _BROKER_SCHEMES)
         if self.smtp_url:
-            _check_url(self.smtp_url, "SMTP_URL", ("smtp", "smtps"))
+            _check_url(self.smtp_url, "SMTP_URL", ("smtp", "smtps"), needs_host=True)
+        _check_delivery(self)
         if self.scheduler not in ("embedded", "celery", "off"):
             raise SettingsError(
                 f"{PREFIX}SCHEDULER must be one of embedded, celery, off (got {self.scheduler!r})"
@@ -83,6 +99,15 @@ class Settings:
         if not is_currency(self.currency):
             raise SettingsError(
                 f"{PREFIX}CURRENCY must be an ISO 4217 code such as CNY (got {self.currency!r})"
+            )
+        if self.holidays not in list_supported_countries():
+            raise SettingsError(
+                f"{PREFIX}HOLIDAYS must be a country code the holidays library knows, such as CN "
+                f"(got {self.holidays!r})"
+            )
+        if self.time_zone not in available_timezones():
+            raise SettingsError(
+                f"{PREFIX}TIME_ZONE must be an IANA time zone such as Asia/Shanghai (got {self.time_zone!r})"
             )
         if self.timer_interval_seconds <= 0:
             raise SettingsError(f"{PREFIX}TIMER_INTERVAL must be a positive number of seconds")
@@ -106,10 +131,33 @@ def _check_database_url(url: str) -> None:
         )
 
 
-def _check_url(url: str, name: str, schemes: tuple[str, ...]) -> None:
-    scheme = urlsplit(url).scheme
-    if scheme not in schemes:
+def _check_url(url: str, name: str, schemes: tuple[str, ...], needs_host: bool = False) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in schemes:
         raise SettingsError(
             f"{PREFIX}{name} must start with one of {', '.join(s + '://' for s in schemes)}"
-            f" (got {url!r})"
+            f" (got {_without_password(url)!r})"
         )
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when asked
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name} has a bad port (got {_without_password(url)!r})") from None
+    if needs_host and not parts.hostname:
+        raise SettingsError(f"{PREFIX}{name} must name a host (got {_without_password(url)!r})")
+
+
+def _check_delivery(settings: Settings) -> None:
+    """Where notifications go: the SMS gateway, the sender address, the site's own address."""
+    if settings.sms_url:
+        _check_url(settings.sms_url, "SMS_URL", ("http", "https"), needs_host=True)
+    _check_url(settings.base_url, "BASE_URL", ("http", "https"), needs_host=True)
+    if "@" not in parseaddr(settings.mail_from)[1]:
+        raise SettingsError(f"{PREFIX}MAIL_FROM must be an email address (got {settings.mail_from!r})")
+
+
+def _without_password(url: str) -> str:
+    """The URL as it may appear in an error message: a password never does."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()

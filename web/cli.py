@@ -11,6 +11,7 @@ import bootstrap
 from core import migrate
 from core.scheduler import PeriodicThread
 from engine import fire_due_timers
+from notifications import SWEEP_INTERVAL_SECONDS
 
 from .context import container
 
@@ -76,6 +77,7 @@ def serve(host: str, port: int) -> None:
     if c.settings.scheduler == "embedded":
         PeriodicThread(c.settings.timer_interval_seconds,
                        lambda: fire_due_timers(c.engine, c.session_factory), "timer-sweep").start()
+        PeriodicThread(SWEEP_INTERVAL_SECONDS, c.notifications.sweep, "delivery-sweep").start()
         PeriodicThread(bootstrap.CHASE_INTERVAL_SECONDS, lambda: bootstrap.chase_overdue(c),
                        "overdue-instalments").start()
     click.echo(f"Dealflow is running at http://{host}:{port}/  (Ctrl+C to stop)")

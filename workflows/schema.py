@@ -1,6 +1,7 @@
 """Every table of the CRM, registered on the metadata: for Alembic and the schema test."""
 
 import engine.models  # noqa: F401
+import notifications.models  # noqa: F401
 import workflows.accounts.models  # noqa: F401
 import workflows.approvals.models  # noqa: F401
 import workflows.catalog.models  # noqa: F401

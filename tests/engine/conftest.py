@@ -8,9 +8,11 @@ diagram behaves the same.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import SpiffWorkflow.bpmn.specs.event_definitions.timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -30,6 +32,7 @@ from engine.stepping import (
     new_workflow,
     ready_user_tasks,
 )
+from workflows.workdays import WorkingDays
 
 BUNDLES = {next(name for name in files if name.endswith(".bpmn")): files for files in shipped_bundles()}
 
@@ -62,6 +65,7 @@ class ShippedServices:
     def __init__(self) -> None:
         self.calls: list[str] = []
         self.margins: list[object] = []
+        self.reminders: list[str] = []  # whom approval.remind was asked to tell
 
     def __call__(self, task: Task, name: str, params: dict[str, Any]) -> Any:
         self.calls.append(name)
@@ -71,13 +75,25 @@ class ShippedServices:
                     "round": self.calls.count(name)}
         if name == "approval.find_approvers":
             return {role: f"{role}.holder" for role in task.data["approver_role"]}
-        if name in ("contract.activate", "contract.send_back", "contract.withdraw"):
+        if name in ("contract.activate", "contract.send_back", "contract.withdraw", "approval.remind"):
+            self.reminders += [params["to"]] if name == "approval.remind" else []
             return None
         raise AssertionError(f"no shipped diagram calls a service '{name}'")
 
 
+class _TimerClock:
+    """Whatever clock the engine's timers read (a test's, once ``engine_clock`` installed it)."""
+
+    def now(self) -> datetime:
+        return spiff_timer.datetime.now(UTC)
+
+
+# The functions diagrams may call, as bootstrap registers them.
+FUNCTIONS = {"working_days": WorkingDays(_TimerClock(), "CN", "Asia/Shanghai").duration}
+
+
 def script_engine(services: ShippedServices | None = None) -> DealflowScriptEngine:
-    return DealflowScriptEngine(functions={}, invoke=services or ShippedServices())
+    return DealflowScriptEngine(functions=FUNCTIONS, invoke=services or ShippedServices())
 
 
 class Run:

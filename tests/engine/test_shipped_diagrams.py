@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import combinations, pairwise
 from pathlib import Path
@@ -15,10 +15,10 @@ from bootstrap import SHIPPED_PROCESSES
 from engine.forms import validate_submission
 from engine.stepping import waiting_timers
 from engine.validation import check_process
-from tests.engine.conftest import BUNDLES, Run, fill, parsed
-from workflows.approvals import rounds
+from tests.engine.conftest import BUNDLES, FUNCTIONS, Run, fill, parsed
+from workflows.approvals.services import SERVICES
 
-SHIPPED_SERVICES = set(rounds.SERVICES)
+SHIPPED_SERVICES = set(SERVICES)
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -115,7 +115,7 @@ def test_each_diagram_parses_and_passes_the_deploy_check(bpmn_name):
     result = parsed(bpmn_name)
     assert [str(p) for p in result.problems] == []
     [loaded] = result.processes
-    assert [str(p) for p in check_process(loaded, services=SHIPPED_SERVICES, functions=())] == []
+    assert [str(p) for p in check_process(loaded, services=SHIPPED_SERVICES, functions=set(FUNCTIONS))] == []
 
 
 # -- every diagram draws in bpmn-js / the Camunda Modeler ---------------------------------------
@@ -383,6 +383,28 @@ def test_the_owner_may_withdraw_a_rejected_contract(start):
     run.submit(run.only("Revise contract"), {"action": "withdraw"})
     assert run.ended_at == ["Withdrawn"]
     assert run.services.calls[-1] == "contract.withdraw"
+
+
+def test_undecided_approvals_remind_their_approvers_after_two_working_days_then_tell_the_managers(
+        engine_clock, start):
+    engine_clock.set(datetime(2026, 1, 9, 9, 0, tzinfo=UTC))  # Friday, 17:00 in Shanghai
+    run = start("contract_approval", owner="alice", margin=Decimal("0.25"))
+    first, second = run.ready("Approve contract")
+
+    engine_clock.set(datetime(2026, 1, 13, 8, 59, tzinfo=UTC))  # the weekend does not count
+    run.advance()
+    assert run.services.reminders == []
+    engine_clock.advance(minutes=2)
+    run.advance()
+    assert run.services.reminders == ["approver"]
+    run.submit(first, {"decision": "approve"})
+
+    engine_clock.advance(days=1)
+    run.advance()
+    assert run.services.reminders == ["approver", "manager"]
+    run.submit(second, {"decision": "approve"})
+    assert sorted(run.ended_at) == ["Approved", "Approvers reminded", "Managers told"]
+    assert run.workflow.is_completed() and waiting_timers(run.workflow) == []
 
 
 def test_an_overdue_instalment_is_chased_by_its_owner_who_records_what_was_promised(start):

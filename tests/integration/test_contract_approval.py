@@ -5,14 +5,17 @@ sends it back for revision, and full approval activates it."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 import bootstrap
+from bootstrap import Container
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from engine import TaskAlreadyCompleted
+from engine import HumanTask, TaskAlreadyCompleted, fire_due_timers
+from notifications.models import Notification
 from tests.contracts import (
     CD,
     GM,
@@ -31,6 +34,7 @@ from tests.usecases import run
 from workflows.approvals import absence, submission
 from workflows.approvals.absence import AbsenceInput
 from workflows.contracts import service
+from workflows.contracts.models import Contract
 from workflows.contracts.service import ContractLineInput
 
 
@@ -249,3 +253,55 @@ def test_two_directors_approving_at_the_same_moment_both_count(container, as_, d
     assert failures == []
     assert reload(container, contract).status == "active"
     assert sorted(d.approver for d in rounds(container, contract)[0].decisions) == sorted([SD, CD])
+
+
+def test_the_demo_company_has_a_contract_waiting_for_its_directors(container):
+    bootstrap.deploy_shipped(container)
+    bootstrap.load_demo(container)
+    bootstrap.load_demo(container)  # a second load submits nothing more
+    with container.session_factory() as session:
+        [waiting] = session.scalars(select(Contract).where(Contract.status == "submitted")).all()
+        session.expunge(waiting)
+    approvers = open_approvals(container, waiting)
+    assert len(approvers) == 2 and CD in approvers  # 29.9% margin: the sales and commercial directors
+
+
+def notices(container: Container, kind: str) -> list[tuple[str, str]]:
+    """(recipient, subject) of every notification of ``kind``, oldest first."""
+    with container.session_factory() as session:
+        return [(n.username, n.subject) for n in session.scalars(
+            select(Notification).where(Notification.kind == kind).order_by(Notification.id))]
+
+
+def test_undecided_approvals_remind_the_approvers_then_tell_their_manager(container, as_, deployed, clock):
+    clock.set(datetime(2026, 1, 9, 9, 0, tzinfo=UTC))  # Friday, 17:00 in Shanghai
+    rep = as_("wang.fang")
+    contract = at_margin(container, rep, deployed, "0.25")
+    submit(container, rep, contract)
+    with container.session_factory() as session:
+        due = set(session.scalars(select(HumanTask.due_at).where(HumanTask.process_key == "contract_approval")))
+    assert due == {datetime(2026, 1, 13, 9, 0, tzinfo=UTC)}  # two working days: Tuesday
+
+    clock.set(datetime(2026, 1, 13, 9, 1, tzinfo=UTC))
+    fire_due_timers(container.engine, container.session_factory)
+    assert sorted(who for who, _ in notices(container, "reminder")) == sorted([SD, CD])
+    decide(container, open_approvals(container, contract)[CD], CD, "approve")
+
+    clock.advance(days=1)
+    fire_due_timers(container.engine, container.session_factory)
+    fire_due_timers(container.engine, container.session_factory)  # nobody is told twice
+    told = notices(container, "reminder")
+    assert len(told) == 3 and told[-1][0] == GM  # chen.hao's manager; li.ming had decided
+    assert SD in told[-1][1] or "陈浩" in told[-1][1]
+
+
+def test_the_rep_is_told_of_the_rejection_and_of_the_approval(container, as_, deployed):
+    rep = as_("wang.fang")
+    contract = at_margin(container, rep, deployed, "0.35")
+    submit(container, rep, contract)
+    decide(container, open_approvals(container, contract)[SD], SD, "reject", "Discount too deep")
+    submit(container, rep, contract)
+    decide(container, open_approvals(container, contract)[SD], SD, "approve")
+    told = notices(container, "approval_decided")
+    assert [who for who, _ in told] == ["wang.fang", "wang.fang"]
+    assert contract.number in told[0][1] and contract.number in told[1][1]

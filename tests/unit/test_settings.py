@@ -32,6 +32,8 @@ def test_a_broker_switches_timers_to_celery():
         ({"DEALFLOW_SCHEDULER": "celery"}, "DEALFLOW_SCHEDULER=celery needs DEALFLOW_BROKER_URL"),
         ({"DEALFLOW_CURRENCY": "RMB"}, "DEALFLOW_CURRENCY must be an ISO 4217 code"),
         ({"DEALFLOW_ENV": "production"}, "DEALFLOW_SECRET_KEY must be set in production"),
+        ({"DEALFLOW_HOLIDAYS": "Narnia"}, "DEALFLOW_HOLIDAYS must be a country code"),
+        ({"DEALFLOW_TIME_ZONE": "Shanghai"}, "DEALFLOW_TIME_ZONE must be an IANA time zone"),
     ],
 )
 def test_bad_values_name_the_variable(environ: dict[str, str], message: str):

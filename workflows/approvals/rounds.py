@@ -8,18 +8,14 @@ contract's own message, any move its status does not allow.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from functools import partial
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NotFound
 from core.phrases import Phrase
-from engine import ServiceCall, ServiceRegistry
+from engine import ServiceCall
 from workflows.contracts.keys import contract_id_of
 from workflows.contracts.models import Contract
 from workflows.contracts.plan import open_plan
@@ -27,16 +23,6 @@ from workflows.contracts.status import mark_active, mark_cancelled, mark_rejecte
 
 from .models import ApprovalRound
 from .routing import route
-
-
-def register(registry: ServiceRegistry, clock: Clock) -> None:
-    """Make the approval services callable from diagrams, each told the engine's time."""
-    for name, service in SERVICES.items():
-        registry.register(name, partial(_at_now, service, clock))
-
-
-def _at_now(service: Callable[[ServiceCall, datetime], Any], clock: Clock, call: ServiceCall) -> Any:
-    return service(call, clock.now())
 
 
 def submit(call: ServiceCall, now: datetime) -> dict[str, str | int]:
@@ -86,15 +72,6 @@ def send_back(call: ServiceCall, now: datetime) -> None:
 
 def withdraw(call: ServiceCall, now: datetime) -> None:
     mark_cancelled(_contract(call), now)
-
-
-SERVICES: dict[str, Callable[[ServiceCall, datetime], Any]] = {
-    "contract.submit": submit,
-    "approval.find_approvers": find_approvers,
-    "contract.activate": activate,
-    "contract.send_back": send_back,
-    "contract.withdraw": withdraw,
-}
 
 
 def current_round(session: Session, instance_id: int) -> ApprovalRound | None:

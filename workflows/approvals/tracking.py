@@ -16,7 +16,10 @@ from sqlalchemy.orm import Session
 from core.errors import PermissionDenied
 from core.phrases import Phrase
 from engine import HistoryEvent, ProcessInstance
+from notifications import Notice, notify
 from workflows.contracts.keys import contract_id_of
+from workflows.contracts.models import Contract
+from workflows.org.recipients import display_name, recipient
 
 from .models import DECISIONS, ApprovalDecision, ApprovalRound
 from .rounds import latest_round
@@ -35,7 +38,24 @@ def record_decisions(session: Session, instance: ProcessInstance, events: Sequen
     if decided_round is None:
         return
     for event in decided:
-        session.add(_decision(decided_round, event))
+        decision = _decision(decided_round, event)
+        session.add(decision)
+        if decision.decision == "reject" or decided_round.outcome == "approved":
+            _tell_submitter(session, decided_round, decision)
+
+
+def _tell_submitter(session: Session, decided: ApprovalRound, decision: ApprovalDecision) -> None:
+    """The submitter learns the round's outcome: the rejection that ended it, or the last approval."""
+    to = recipient(session, decided.submitted_by)
+    if to is None:
+        return
+    outcome = "rejected" if decision.decision == "reject" else "approved"
+    number = session.get_one(Contract, decided.contract_id).number
+    context = {"record": number, "decision": outcome, "decided_by": display_name(session, decision.approver)}
+    if decision.comment:
+        context["comment"] = decision.comment
+    notify(session, Notice(to, "approval_decided", f"approval-round:{decided.id}:{outcome}", context,
+                           link=f"/contracts/{decided.contract_id}"), decision.decided_at)
 
 
 def _decision(open_round: ApprovalRound, event: HistoryEvent) -> ApprovalDecision:

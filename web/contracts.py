@@ -24,6 +24,7 @@ from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAr
 from core.errors import Conflict, InvalidInput
 from workflows.accounts.models import Account
 from workflows.accounts.service import account_choices
+from workflows.approvals.history import approval_history
 from workflows.catalog.service import active_products
 from workflows.contracts.models import STATUSES, Contract
 from workflows.contracts.plan import (
@@ -246,7 +247,8 @@ def _page(contract_id: int, plan_form: PlanForm | None = None,
             account=session.get_one(Account, contract.account_id),
             opportunity=session.get(Opportunity, contract.opportunity_id or 0),
             overdue={i.id for i in payments.instalments if is_overdue(i, _now().date())},
-            plan_form=plan_form, collection_form=collection_form)
+            plan_form=plan_form, collection_form=collection_form,
+            approval=approval_history(session, contract))
 
 
 def _form_page(form: ContractForm, contract: Contract | None) -> tuple[str, int]:

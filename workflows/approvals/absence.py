@@ -68,12 +68,15 @@ def set_out_of_office(session: Session, actor: Viewer, data: AbsenceInput, time_
     check.done()
     assert first is not None and last is not None
     zone = ZoneInfo(time_zone)
-    starts_at, ends_at = _midnight(first, zone), _midnight(last + timedelta(days=1), zone)
     if last < first:
         check.problem("last_day", Phrase("must not be before the first day"))
     elif (last - first).days >= MAX_DAYS:
         check.problem("last_day", Phrase("must be within %(count)s days of the first day", count=MAX_DAYS))
-    elif ends_at <= now:
+    elif not now.date() - timedelta(days=MAX_DAYS) <= first <= now.date() + timedelta(days=MAX_DAYS):
+        check.problem("first_day", Phrase("must be within a year from today"))
+    check.done()
+    starts_at, ends_at = _midnight(first, zone), _midnight(last + timedelta(days=1), zone)
+    if ends_at <= now:
         check.problem("last_day", Phrase("must not be in the past"))
     elif _overlapping(session, actor.user_id, starts_at, ends_at):
         check.problem("first_day", Phrase("overlaps a period you are already away"))

@@ -94,9 +94,11 @@ def withdraw_contract(session: Session, engine: ProcessEngine, viewer: Viewer, c
 
 def _answer_revision(session: Session, engine: ProcessEngine, viewer: Viewer, contract: Contract,
                      answer: dict[str, str]) -> ProcessInstance:
-    """Complete the owner's revision task of the contract's approval with ``answer``."""
+    """Complete the owner's revision task of the contract's approval with ``answer``: once the
+    round is closed it is the only task of the approval assigned to the owner."""
     task_id = session.scalar(select(HumanTask.id)
-                             .where(HumanTask.instance_id == contract.approval_instance_id)
+                             .where(HumanTask.instance_id == contract.approval_instance_id,
+                                    HumanTask.assignee == contract.owner)
                              .order_by(HumanTask.created_at).limit(1))
     if task_id is None:
         raise Conflict(Phrase("Contract %(number)s has no revision waiting", number=contract.number))

@@ -25,10 +25,12 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         accounts,
         admin,
         api,
+        approvals,
         auth,
         business_types,
         catalog,
         cli,
+        contract_approvals,
         contract_types,
         contracts,
         converters,
@@ -37,9 +39,11 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         i18n,
         inbox,
         instances,
+        notifications,
         opportunities,
         opportunity_board,
         opportunity_lists,
+        out_of_office,
         processes,
         quotes,
         security,
@@ -55,6 +59,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     app.register_blueprint(instances.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
+    app.register_blueprint(approvals.bp)
     app.register_blueprint(opportunities.bp)
     app.register_blueprint(opportunity_lists.bp)
     app.register_blueprint(opportunity_board.bp)
@@ -63,9 +68,12 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     app.register_blueprint(catalog.bp)
     app.register_blueprint(quotes.bp)
     app.register_blueprint(contracts.bp)
+    app.register_blueprint(contract_approvals.bp)
     app.register_blueprint(contract_types.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(tokens.bp)
+    notifications.init_app(app)
+    app.register_blueprint(out_of_office.bp)
     api.init_app(app)
     history.init_app(app)
     errors.init_app(app)

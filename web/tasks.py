@@ -10,6 +10,8 @@ from flask_login import current_user
 
 from core.errors import NotFound
 from engine import FormInvalid, HumanTask, TaskAlreadyCompleted, TaskAssignedToOther, history
+from workflows.approvals.inbox import is_approval_task
+from workflows.approvals.review import approval_review
 from workflows.org.visibility import require_task_visible
 
 from .context import container
@@ -29,6 +31,7 @@ def complete(task_id: str) -> Any:
     try:
         with container().uow() as uow:
             require_task_visible(uow.session, current_user.viewer, task_id)
+            approval = is_approval_task(uow.session, task_id)  # its decider goes back to the approvals
             container().engine.complete(uow.session, task_id, values, current_user.viewer.username)
             uow.commit()
     except FormInvalid as exc:
@@ -40,7 +43,7 @@ def complete(task_id: str) -> Any:
         flash(_("This task is no longer open; someone may have completed it meanwhile."))
         return redirect(url_for("inbox.index"))
     flash(_("Task completed."))
-    return redirect(url_for("inbox.index"))
+    return redirect(url_for("approvals.index" if approval else "inbox.index"))
 
 
 def _render(task_id: str, values: dict[str, str], errors: dict[str, str]) -> str:
@@ -52,6 +55,7 @@ def _render(task_id: str, values: dict[str, str], errors: dict[str, str]) -> str
         form = c.engine.task_form(session, task_id)
         instructions = c.engine.task_instructions(session, task_id)
         events = history(session, task.instance_id)
+        review = approval_review(session, c.engine, current_user.viewer, task_id)
         return render_template("task.html", task=task, form=form, instructions=instructions,
-                               values=values, errors=errors,
+                               values=values, errors=errors, review=review,
                                events=events, now=c.engine.clock.now())

@@ -26,6 +26,7 @@ from workflows.accounts.models import Account
 from workflows.accounts.service import account_choices
 from workflows.approvals.history import approval_history
 from workflows.catalog.service import active_products
+from workflows.contracts.chasing import collect as collect_money
 from workflows.contracts.models import STATUSES, Contract
 from workflows.contracts.plan import (
     MAX_INSTALMENTS,
@@ -34,7 +35,6 @@ from workflows.contracts.plan import (
     collection_plan,
     is_overdue,
     plan_instalments,
-    record_collection,
 )
 from workflows.contracts.service import (
     MAX_LINES,
@@ -222,7 +222,9 @@ def collect(contract_id: int) -> Any:
     if form.validate_on_submit() and instalment in {i.id for i in contract.instalments}:
         data = CollectionInput(amount=form.amount.data or "", received_on=form.received_on.data or "",
                                note=form.note.data or "")
-        done = save(form, lambda session: record_collection(session, viewer, instalment or 0, data, _now()))
+        engine = container().engine  # paying an instalment off withdraws its chase task
+        done = save(form, lambda session: collect_money(session, engine, viewer, instalment or 0, data,
+                                                        _now()))
         if done is not None:
             flash(_("Collection recorded."))
             return redirect(url_for("contracts.show", contract_id=contract_id))

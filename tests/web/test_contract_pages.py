@@ -175,3 +175,21 @@ def test_only_admins_manage_contract_types(login, container, world):
     with container.session_factory() as session:
         assert session.scalars(select(ContractType.approval_process_key).where(
             ContractType.name == "Service")).one() == "p"
+
+
+def test_an_overdue_instalment_is_a_task_until_the_money_is_recorded(login, container, world):
+    rep = login("wang.fang")
+    url = make_contract(rep, world)
+    activate(container)
+    token = csrf_token(rep.get(url).text)
+    rep.post(f"{url}/plan", data={"csrf_token": token, "instalments-0-due_on": "2026-01-31",
+                                  "instalments-0-amount": "300000"})
+    container.engine.clock.set(container.engine.clock.now().replace(month=2, day=2))
+    assert len(bootstrap.chase_overdue(container).started) == 1
+    assert "Chase overdue payment" in rep.get("/tasks").text
+
+    with container.session_factory() as session:
+        instalment = session.scalars(select(Instalment.id)).one()
+    rep.post(f"{url}/collections", data={"csrf_token": token, "instalment_id": instalment, "amount": "300000",
+                                         "received_on": container.engine.clock.now().date().isoformat()})
+    assert "Chase overdue payment" not in rep.get("/tasks").text

@@ -40,7 +40,7 @@ from workflows.org.visibility import Viewer
 from .choices import choices
 from .context import container
 from .contracts import CONTRACT_STATUS_LABELS
-from .forms import save
+from .forms import save, typed
 from .opportunities import STATUS_LABELS
 from .quotes import QUOTE_STATUS_LABELS
 
@@ -115,7 +115,7 @@ def new() -> Any:
         _fill_account_choices(session, viewer, form, None)
     if form.validate_on_submit():
         created = save(form, lambda session: create_account(
-            session, viewer, AccountInput(**_typed(form, AccountInput)), _now()).id)
+            session, viewer, AccountInput(**typed(form, AccountInput)), _now()).id)
         if created is not None:
             flash(_("Account created."))
             return redirect(url_for("accounts.show", account_id=created))
@@ -139,7 +139,7 @@ def edit(account_id: int) -> Any:
         _fill_account_choices(session, viewer, form, account)
     if form.validate_on_submit():
         saved = save(form, lambda session: update_account(
-            session, viewer, account_id, AccountInput(**_typed(form, AccountInput)), _now()).id)
+            session, viewer, account_id, AccountInput(**typed(form, AccountInput)), _now()).id)
         if saved is not None:
             flash(_("Changes saved."))
             return redirect(url_for("accounts.show", account_id=account_id))
@@ -190,7 +190,7 @@ def new_contact() -> Any:
         form.account_id.choices = _account_options(session, viewer, account)
     if form.validate_on_submit():
         created = save(form, lambda session: create_contact(
-            session, viewer, ContactInput(**_typed(form, ContactInput)), _now()).account_id)
+            session, viewer, ContactInput(**typed(form, ContactInput)), _now()).account_id)
         if created is not None:
             flash(_("Contact added."))
             return redirect(url_for("accounts.show", account_id=created))
@@ -208,7 +208,7 @@ def contact(contact_id: int) -> Any:
         form.account_id.choices = _account_options(session, viewer, found.account)
     if form.validate_on_submit():
         saved = save(form, lambda session: update_contact(
-            session, viewer, contact_id, ContactInput(**_typed(form, ContactInput)), _now()).account_id)
+            session, viewer, contact_id, ContactInput(**typed(form, ContactInput)), _now()).account_id)
         if saved is not None:
             flash(_("Changes saved."))
             return redirect(url_for("accounts.show", account_id=saved))
@@ -223,11 +223,6 @@ def _account_options(session: Session, viewer: Viewer, current: Account) -> list
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-def _typed(form: FlaskForm, kind: type[AccountInput] | type[ContactInput]) -> dict[str, str]:
-    """The submitted text of the fields the input dataclass names."""
-    return {name: str(form[name].data or "") for name in kind.__dataclass_fields__ if name in form}
 
 
 def _now() -> datetime:

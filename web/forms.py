@@ -86,3 +86,8 @@ def field_messages(exc: InvalidInput | Conflict) -> dict[str, str]:
         parsed = (problem.partition(": ") for problem in exc.problems)
         return {name if colon else "": message if colon else name for name, colon, message in parsed}
     return {"": message_of(exc)}
+
+
+def typed(form: FlaskForm, kind: type[Any]) -> dict[str, str]:
+    """The submitted text of the fields the use case's input dataclass names."""
+    return {name: str(form[name].data or "") for name in kind.__dataclass_fields__ if name in form}

@@ -4,7 +4,11 @@ import engine.models  # noqa: F401
 import notifications.models  # noqa: F401
 import workflows.accounts.models  # noqa: F401
 import workflows.approvals.models  # noqa: F401
+import workflows.audit  # noqa: F401
 import workflows.catalog.models  # noqa: F401
 import workflows.contracts.models  # noqa: F401
+import workflows.dedupe.models  # noqa: F401
+import workflows.leads.capture_models  # noqa: F401
+import workflows.leads.models  # noqa: F401
 import workflows.opportunities.models  # noqa: F401
 import workflows.org.models  # noqa: F401

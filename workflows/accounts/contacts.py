@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import NotFound
 from core.phrases import Phrase
+from workflows.dedupe.sources import refresh_match_columns
 from workflows.inputs import Checker, parse_id
 from workflows.org.visibility import Viewer, can_see_owner, owner_condition
 
@@ -39,6 +40,7 @@ def create_contact(session: Session, actor: Viewer, data: ContactInput, now: dat
     """Add a person to an account the actor may see."""
     values = _checked(session, actor, data, now)
     contact = Contact(**values, created_at=now, updated_at=now)
+    refresh_match_columns(contact)
     session.add(contact)
     session.flush()
     return contact
@@ -50,6 +52,7 @@ def update_contact(session: Session, actor: Viewer, contact_id: int, data: Conta
     contact = get_contact(session, actor, contact_id)
     for name, value in _checked(session, actor, data, now).items():
         setattr(contact, name, value)
+    refresh_match_columns(contact)
     contact.updated_at = now
     session.flush()
     return contact

@@ -15,6 +15,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflows.dedupe import refresh_match_columns
+
 from .models import Account, Contact
 
 SHANGHAI, HANGZHOU = "上海 Shanghai", "杭州 Hangzhou"
@@ -132,9 +134,11 @@ def load_demo_accounts(session: Session, now: datetime) -> None:
     for contact in CONTACTS:
         account = accounts[contact.account]
         if (account.id, contact.name) not in existing:
-            session.add(Contact(account_id=account.id, name=contact.name, title=contact.title,
-                                phone=contact.phone, email=contact.email, birthday=contact.birthday,
-                                owner=account.owner, created_at=now, updated_at=now))
+            person = Contact(account_id=account.id, name=contact.name, title=contact.title,
+                             phone=contact.phone, email=contact.email, birthday=contact.birthday,
+                             owner=account.owner, created_at=now, updated_at=now)
+            refresh_match_columns(person)
+            session.add(person)
     session.flush()
 
 
@@ -144,6 +148,7 @@ def _add_account(session: Session, spec: _Account, known: dict[str, Account], no
                       category=spec.category, account_type=spec.account_type, region=spec.region,
                       credit_rating=spec.credit_rating, phone=spec.phone, address=spec.address, note="",
                       owner=spec.owner, created_at=now, updated_at=now)
+    refresh_match_columns(account)  # so the duplicate rules find the demo customers
     session.add(account)
     session.flush()
     return account

@@ -30,6 +30,9 @@ class Account(Base):
     address: Mapped[str] = mapped_column(String(300), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     owner: Mapped[str] = mapped_column(String(100))
+    # Written on every save (workflows.dedupe.refresh_match_columns) for indexed duplicate checks.
+    match_name: Mapped[str] = mapped_column(String(200), default="", index=True)
+    phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -47,6 +50,10 @@ class Contact(Base):
     email: Mapped[str] = mapped_column(String(200), default="")
     birthday: Mapped[date | None] = mapped_column(Date)
     owner: Mapped[str] = mapped_column(String(100), index=True)
+    # Written on every save (workflows.dedupe.refresh_match_columns) for indexed duplicate checks.
+    match_name: Mapped[str] = mapped_column(String(120), default="", index=True)
+    match_email: Mapped[str] = mapped_column(String(200), default="", index=True)
+    phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

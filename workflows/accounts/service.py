@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import NotFound
 from core.phrases import Phrase
+from workflows.dedupe.sources import refresh_match_columns
 from workflows.inputs import Checker, page_window, parse_id
 from workflows.org.models import User
 from workflows.org.visibility import Viewer, can_see_owner, owner_condition
@@ -58,6 +59,7 @@ def create_account(session: Session, actor: Viewer, data: AccountInput, now: dat
     """A rep's new accounts are their own; a manager may give one to someone in their subtree."""
     values = _checked(session, actor, data, None)
     account = Account(**values, created_at=now, updated_at=now)
+    refresh_match_columns(account)
     session.add(account)
     session.flush()
     return account
@@ -72,6 +74,7 @@ def update_account(session: Session, actor: Viewer, account_id: int, data: Accou
         session.execute(update(Contact).where(Contact.account_id == account.id).values(owner=values["owner"]))
     for name, value in values.items():
         setattr(account, name, value)
+    refresh_match_columns(account)
     account.updated_at = now
     session.flush()
     return account

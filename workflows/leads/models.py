@@ -1,0 +1,104 @@
+"""Leads and the public pools (公海) they return to.
+
+A lead has an owner while a rep works it; without one it sits in a pool, where the
+pool's members may claim it within the pool's limits. ``phone_e164`` and the normalised
+``match_*`` columns are written with every change, so duplicate checks are indexed
+lookups and fuzzy comparisons over a short candidate list, never a scan of all leads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, UTCDateTime
+
+SOURCES = ("website", "wechat", "phone_in", "phone_out", "event", "business_card", "referral",
+           "existing_customer", "import", "manual")
+RATINGS = ("hot", "warm", "cold")
+STATUSES = ("new", "working", "qualified", "converted", "disqualified", "pooled")
+SIZES = ("1-49", "50-199", "200-999", "1000+")
+POOL_ROLES = ("member", "admin")
+
+
+class Pool(Base):
+    """A public pool: who may claim from it, and the limits that keep claiming fair."""
+
+    __tablename__ = "lead_pool"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    max_claims_per_day: Mapped[int] = mapped_column(Integer, default=20)
+    max_held: Mapped[int] = mapped_column(Integer, default=200)  # leads a member may own at once
+    reclaim_after_days: Mapped[int] = mapped_column(Integer, default=30)  # a former owner waits this long
+    recycle_after_days: Mapped[int] = mapped_column(Integer, default=30)  # no contact this long: back here
+    warn_days_before: Mapped[int] = mapped_column(Integer, default=3)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PoolMember(Base):
+    __tablename__ = "lead_pool_member"
+
+    pool_id: Mapped[int] = mapped_column(ForeignKey("lead_pool.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
+    role: Mapped[str] = mapped_column(String(10), default="member")
+
+
+class Lead(Base):
+    __tablename__ = "lead"
+    __table_args__ = (
+        Index("ix_lead_owner_status", "owner", "status"),
+        Index("ix_lead_pool_created", "pool_id", "created_at"),
+        Index("ix_lead_owner_contacted", "owner", "last_contacted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    company: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str] = mapped_column(String(200), default="", index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    industry: Mapped[str] = mapped_column(String(100), default="")
+    size: Mapped[str] = mapped_column(String(10), default="")
+    source: Mapped[str] = mapped_column(String(20))
+    rating: Mapped[str] = mapped_column(String(10), default="warm")
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    note: Mapped[str] = mapped_column(Text, default="")
+    # Normalised for duplicate checks: full/half width, simplified characters, no company suffix.
+    match_name: Mapped[str] = mapped_column(String(120), default="", index=True)
+    match_company: Mapped[str] = mapped_column(String(200), default="", index=True)
+    owner: Mapped[str | None] = mapped_column(String(100))
+    team_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    pool_id: Mapped[int | None] = mapped_column(ForeignKey("lead_pool.id"))
+    former_owner: Mapped[str | None] = mapped_column(String(100))
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # What a qualified lead became: its account and contact, and the opportunity if one was opened.
+    converted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("opportunity.id"))
+
+
+class PoolClaim(Base):
+    """Each claim from a pool, so the daily claim limit is one indexed count."""
+
+    __tablename__ = "lead_pool_claim"
+    __table_args__ = (Index("ix_lead_pool_claim_user_at", "username", "claimed_at"),
+                      UniqueConstraint("lead_id", "claimed_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("lead_pool.id", ondelete="CASCADE"))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
+    username: Mapped[str] = mapped_column(String(100))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())

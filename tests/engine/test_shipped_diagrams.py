@@ -16,9 +16,10 @@ from engine.forms import validate_submission
 from engine.stepping import waiting_timers
 from engine.validation import check_process
 from tests.engine.conftest import BUNDLES, FUNCTIONS, Run, fill, parsed
-from workflows.approvals.services import SERVICES
+from workflows.approvals.services import SERVICES as APPROVAL_SERVICES
+from workflows.leads.assignment import SERVICES as LEAD_SERVICES
 
-SHIPPED_SERVICES = set(SERVICES)
+SHIPPED_SERVICES = {*APPROVAL_SERVICES, *LEAD_SERVICES}
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -98,7 +99,7 @@ def stage_of(task) -> tuple[str, str, int]:
 # -- every diagram deploys ---------------------------------------------------------------------
 
 
-def test_the_shipped_processes_are_the_six_the_crm_starts():
+def test_the_shipped_processes_are_the_seven_the_crm_starts():
     keys = {p.key: p.name for name in BUNDLES for p in parsed(name).processes}
     assert keys == {
         "standard_sale": "Standard sale",
@@ -107,6 +108,7 @@ def test_the_shipped_processes_are_the_six_the_crm_starts():
         "contract_approval": "Contract approval",
         "lead_followup": "Lead follow-up",
         "overdue_instalment": "Overdue instalment",
+        "lead_intake": "Lead intake",
     }
 
 
@@ -405,6 +407,19 @@ def test_undecided_approvals_remind_their_approvers_after_two_working_days_then_
     run.submit(second, {"decision": "approve"})
     assert sorted(run.ended_at) == ["Approved", "Approvers reminded", "Managers told"]
     assert run.workflow.is_completed() and waiting_timers(run.workflow) == []
+
+
+@pytest.mark.parametrize(("region", "size", "team", "method"), [
+    ("上海", "50-199", "销售一组 Team 1", "round_robin"),
+    ("Jiangsu", "", "销售一组 Team 1", "round_robin"),
+    ("宁波", "1-49", "销售三组 Team 3", "round_robin"),
+    ("上海", "1000+", "销售二组 Team 2", "least_loaded"),  # the first matching rule wins
+    ("北京", "", "", "round_robin"),  # no team: the lead waits in its pool
+])
+def test_the_assignment_table_picks_a_team_and_a_method(region, size, team, method, start):
+    run = start("lead_intake", region=region, source="website", size=size, industry="")
+    assert (run.data["team"], run.data["method"]) == (team, method)
+    assert run.services.calls == ["lead.assign"] and run.ended_at == ["Lead placed"]
 
 
 def test_an_overdue_instalment_is_chased_by_its_owner_who_records_what_was_promised(start):

@@ -1,0 +1,116 @@
+"""The public pools (公海): the ones I belong to, and for their admins the limits and members."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import SelectField, StringField
+
+from workflows.leads.models import POOL_ROLES, Pool
+from workflows.leads.pool_admin import PoolInput, managed_pool, members, remove_member, save_pool, set_member
+from workflows.leads.pools import pools_of
+from workflows.org.service import list_active_users
+from workflows.org.visibility import Viewer
+
+from .choices import choices
+from .context import container
+from .forms import save, typed
+
+bp = Blueprint("pools", __name__)
+ROLE_LABELS = {"member": _l("Member"), "admin": _l("Pool admin")}
+
+
+class PoolForm(FlaskForm):  # type: ignore[misc]
+    name = StringField(_l("Name"))
+    max_claims_per_day = StringField(_l("Claims per rep in 24 hours"))
+    max_held = StringField(_l("Leads a rep may hold at once"))
+    reclaim_after_days = StringField(_l("Days before a former owner may claim a lead back"))
+    recycle_after_days = StringField(_l("Days without contact before a lead returns here"))
+    warn_days_before = StringField(_l("Days of warning before that"))
+
+
+class MemberForm(FlaskForm):  # type: ignore[misc]
+    user_id = SelectField(_l("Person"), validate_choice=False)
+    role = SelectField(_l("Role"), validate_choice=False,
+                       choices=choices((r, ROLE_LABELS[r]) for r in POOL_ROLES))
+
+
+@bp.get("/pools")
+def index() -> str:
+    with container().session_factory() as session:
+        pools = pools_of(session, current_user.viewer)
+    return render_template("pools/index.html", pools=pools)
+
+
+@bp.route("/pools/new", methods=["GET", "POST"])
+def new() -> Any:
+    form = PoolForm(data=asdict(PoolInput(name="")))
+    if form.validate_on_submit():
+        saved = save(form, lambda session: save_pool(session, current_user.viewer, None,
+                                                     PoolInput(**typed(form, PoolInput)), _now()).id)
+        if saved is not None:
+            flash(_("Pool created."))
+            return redirect(url_for("pools.show", pool_id=saved))
+    return render_template("pools/new.html", form=form), 400 if form.is_submitted() else 200
+
+
+@bp.route("/pools/<int:pool_id>", methods=["GET", "POST"])
+def show(pool_id: int) -> Any:
+    """The pool's limits (editable) and its members."""
+    viewer: Viewer = current_user.viewer
+    with container().session_factory() as session:
+        pool = managed_pool(session, viewer, pool_id)
+    form = PoolForm(obj=pool)
+    if form.validate_on_submit():
+        saved = save(form, lambda session: save_pool(session, viewer, pool_id,
+                                                     PoolInput(**typed(form, PoolInput)), _now()).id)
+        if saved is not None:
+            flash(_("Changes saved."))
+            return redirect(url_for("pools.show", pool_id=pool_id))
+    return _page(pool, form, MemberForm()), 400 if form.is_submitted() else 200
+
+
+@bp.post("/pools/<int:pool_id>/members")
+def add_member(pool_id: int) -> Any:
+    viewer: Viewer = current_user.viewer
+    form = MemberForm()
+    if form.validate_on_submit():
+        done = save(form, lambda session: set_member(session, viewer, pool_id, form.user_id.data or "",
+                                                     form.role.data or "").user_id)
+        if done is not None:
+            flash(_("Member saved."))
+            return redirect(url_for("pools.show", pool_id=pool_id))
+    with container().session_factory() as session:
+        pool = managed_pool(session, viewer, pool_id)
+    return _page(pool, PoolForm(obj=pool), form), 400
+
+
+@bp.post("/pools/<int:pool_id>/members/<int:user_id>/remove")
+def drop_member(pool_id: int, user_id: int) -> Response:
+    with container().uow() as uow:
+        remove_member(uow.session, current_user.viewer, pool_id, user_id)
+        uow.commit()
+    flash(_("Member removed."))
+    return redirect(url_for("pools.show", pool_id=pool_id))
+
+
+def _page(pool: Pool, form: PoolForm, member_form: MemberForm) -> str:
+    with container().session_factory() as session:
+        rows = members(session, pool.id)
+        people = list_active_users(session, current_user.viewer)
+    member_form.user_id.choices = choices(((str(u.id), f"{u.display_name} ({u.username})") for u in people),
+                                          blank="—")
+    return render_template("pools/show.html", pool=pool, form=form, member_form=member_form, members=rows,
+                           role_labels=ROLE_LABELS)
+
+
+def _now() -> datetime:
+    return container().engine.clock.now()

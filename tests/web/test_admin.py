@@ -361,3 +361,18 @@ def test_a_bad_unit_answers_400_with_the_message_and_adds_nothing(admin, contain
     assert response.status_code == 400 and message in response.text
     with container.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(OrgUnit)) == 10
+
+
+def test_an_admin_hands_a_leavers_records_over_after_seeing_the_counts(login, container):
+    with container.session_factory() as session:
+        ids = dict(session.execute(select(User.username, User.id)).all())
+    admin = login("admin")
+    page = admin.get(f"/admin/users/{ids['wang.fang']}/handover")
+    assert page.status_code == 200 and "Open tasks" in page.text
+    response = admin.post(f"/admin/users/{ids['wang.fang']}/handover",
+                          data={"csrf_token": csrf_token(page.text), "successor_id": str(ids["wang.fang"])})
+    assert response.status_code == 400 and "must be another active user" in response.text
+    response = admin.post(f"/admin/users/{ids['wang.fang']}/handover",
+                          data={"csrf_token": csrf_token(page.text), "successor_id": str(ids["li.na"])})
+    assert response.status_code == 302
+    assert login("liu.yang").get(f"/admin/users/{ids['wang.fang']}/handover").status_code in (403, 404)

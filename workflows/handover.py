@@ -1,0 +1,121 @@
+"""Handover when a rep leaves: one act moves everything they own to a successor.
+
+Leads go to the successor or back to a pool; accounts, contacts, opportunities and
+contracts to the successor. Open tasks assigned to the leaver are reassigned through the
+engine (their history says so), and running processes of the moved records, or started
+for the leaver, get the successor as their ``owner``, so tasks still to come reach the
+successor too. A preview shows the counts first; the act is audited. One transaction.
+Admins only: it moves records across teams.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, cast, func, literal, or_, select, update
+from sqlalchemy.orm import Session
+
+from core.errors import reject_fields
+from core.phrases import Phrase
+from engine import HumanTask, ProcessEngine, ProcessInstance
+from workflows.accounts.models import Account, Contact
+from workflows.audit import record
+from workflows.contracts.models import Contract
+from workflows.leads.models import Lead, Pool
+from workflows.leads.pools import to_pool
+from workflows.opportunities.models import Opportunity
+from workflows.org.models import User
+from workflows.org.rules import require_admin
+from workflows.org.visibility import Viewer
+
+OPEN_LEADS = ("new", "working", "qualified")
+OWNED: dict[str, Any] = {"accounts": Account, "contacts": Contact, "opportunities": Opportunity,
+                         "contracts": Contract}
+# The business keys processes run under, by the record they name.
+KEYED: dict[str, Any] = {"opportunity:": Opportunity, "contract:": Contract, "lead:": Lead}
+
+
+@dataclass(frozen=True)
+class Handover:
+    """How many of each the leaver has, which is what a handover moves."""
+
+    leads: int
+    accounts: int
+    contacts: int
+    opportunities: int
+    contracts: int
+    tasks: int
+    processes: int
+
+
+def preview_handover(session: Session, actor: Viewer, leaver_id: int) -> Handover:
+    require_admin(actor)
+    leaver = _user(session, leaver_id, "leaver_id")
+    counts = {name: _count(session, model, model.owner == leaver.username) for name, model in OWNED.items()}
+    return Handover(leads=_count(session, Lead, _open_lead(leaver.username)), **counts,
+                    tasks=_count(session, HumanTask, HumanTask.assignee == leaver.username),
+                    processes=len(_processes(session, leaver.username)))
+
+
+def hand_over(session: Session, engine: ProcessEngine, actor: Viewer, leaver_id: str, successor_id: str,
+              pool_id: str, now: datetime) -> Handover:
+    """Move everything ``leaver`` owns to ``successor`` (open leads to ``pool_id`` when given)."""
+    require_admin(actor)
+    leaver = _user(session, _id(leaver_id), "leaver_id")
+    successor = _user(session, _id(successor_id), "successor_id")
+    pool = session.get(Pool, _id(pool_id)) if pool_id.strip() else None
+    if pool_id.strip() and pool is None:
+        reject_fields({"pool_id": Phrase("is not a pool")})
+    if successor.id == leaver.id or not successor.active:
+        reject_fields({"successor_id": Phrase("must be another active user")})
+    done = preview_handover(session, actor, leaver.id)
+    processes = _processes(session, leaver.username)  # found before the owners change
+    old, new = leaver.username, successor.username
+    for instance_id in processes:
+        engine.update_data(session, instance_id, {"owner": new}, actor.username)
+    for task_id in session.scalars(select(HumanTask.id).where(HumanTask.assignee == old)).all():
+        engine.assign(session, task_id, new, actor.username)
+    for model in OWNED.values():
+        session.execute(update(model).where(model.owner == old).values(owner=new))
+    leads = session.scalars(select(Lead).where(_open_lead(old))).all()
+    for lead in leads:
+        if pool is not None:
+            to_pool(lead, pool, now)
+        else:
+            lead.owner, lead.assigned_at, lead.updated_at = new, now, now
+    session.execute(update(Lead).where(Lead.owner == old).values(owner=new))  # converted and lost ones
+    record(session, actor.username, "handover", f"user:{leaver.id}",
+           {**asdict(done), "successor": new, "leads_to_pool": pool.name if pool else None}, now)
+    session.flush()
+    return done
+
+
+def _processes(session: Session, username: str) -> list[int]:
+    """Running instances of the records ``username`` owns (their business keys name them)."""
+    keys = [ProcessInstance.business_key.in_(
+        select(literal(prefix) + cast(model.id, String)).where(model.owner == username))
+        for prefix, model in KEYED.items()]
+    running = select(ProcessInstance.id).where(ProcessInstance.status == "running", or_(*keys))
+    return list(session.scalars(running.order_by(ProcessInstance.id)))
+
+
+def _open_lead(username: str) -> ColumnElement[bool]:
+    return (Lead.owner == username) & Lead.status.in_(OPEN_LEADS)
+
+
+def _count(session: Session, model: Any, condition: ColumnElement[bool]) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(condition)) or 0
+
+
+def _id(raw: str) -> int:
+    return int(raw) if raw.strip().isdigit() and len(raw.strip()) < 18 else 0
+
+
+def _user(session: Session, user_id: int, field: str) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        reject_fields({field: Phrase("is not a user")})
+    assert user is not None
+    return user

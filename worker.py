@@ -15,6 +15,7 @@ from core.celery_app import make_celery
 from core.settings import Settings, SettingsError
 from engine import fire_due_timers
 from notifications import DELIVER_TASK, SWEEP_INTERVAL_SECONDS, SWEEP_TASK
+from workflows.leads.imports import IMPORT_TASK, run_import
 
 try:
     settings = Settings.from_env()
@@ -59,3 +60,9 @@ def deliver_notification_task(self: Any, delivery_id: int) -> str:
 @celery_app.task(name=SWEEP_TASK)
 def requeue_deliveries_task() -> int:
     return container().notifications.sweep()
+
+
+@celery_app.task(name=IMPORT_TASK, time_limit=3 * 3600)
+def run_lead_import_task(job_id: int) -> str:
+    """Run one lead import; it commits in batches and resumes where it stopped if run again."""
+    return run_import(container().session_factory, job_id, container().engine.clock)

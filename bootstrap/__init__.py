@@ -21,16 +21,20 @@ from engine import ProcessDefinition, ProcessEngine, ServiceRegistry
 from notifications.setup import Notifications
 from notifications.setup import connect as connect_notifications
 from workflows.accounts.demo import load_demo_accounts
-from workflows.approvals import services as approval_services
 from workflows.approvals.demo import load_demo_approvals
+from workflows.approvals.services import SERVICES as APPROVAL_SERVICES
 from workflows.approvals.tracking import record_decisions
 from workflows.catalog.demo import load_demo_catalog
 from workflows.contracts.chasing import ChaseReport, chase_overdue_instalments
 from workflows.contracts.demo import load_demo_contracts
+from workflows.dedupe import load_default_rules
+from workflows.leads.assignment import SERVICES as LEAD_SERVICES
+from workflows.leads.demo import load_demo_leads
 from workflows.opportunities.demo import load_demo_pipelines
 from workflows.opportunities.tracking import follow_pipeline
 from workflows.org.demo import DemoLogin
 from workflows.org.demo import load_demo as load_demo_org
+from workflows.services import register as register_services
 from workflows.workdays import WorkingDays
 
 SHIPPED_PROCESSES = Path(__file__).resolve().parent.parent / "bpmn"
@@ -53,7 +57,7 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
     db = make_engine(settings.database_url)
     clock = clock or SystemClock()
     services = ServiceRegistry()
-    approval_services.register(services, clock)
+    register_services(services, clock, {**APPROVAL_SERVICES, **LEAD_SERVICES})
     working_days = WorkingDays(clock, settings.holidays, settings.time_zone)
     session_factory = make_session_factory(db)
     return Container(
@@ -105,6 +109,8 @@ def load_demo(container: Container) -> list[DemoLogin]:
         load_demo_accounts(uow.session, now)
         load_demo_catalog(uow.session)
         load_demo_contracts(uow.session, now)
+        load_default_rules(uow.session)
+        load_demo_leads(uow.session, now)
         load_demo_pipelines(uow.session, container.engine, now)
         load_demo_approvals(uow.session, container.engine)
         uow.commit()

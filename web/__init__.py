@@ -34,21 +34,29 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         contract_types,
         contracts,
         converters,
+        duplicate_rules,
         errors,
+        handover,
         history,
         i18n,
         inbox,
         instances,
+        lead_conversion,
+        lead_forms,
+        lead_imports,
+        leads,
         notifications,
         opportunities,
         opportunity_board,
         opportunity_lists,
         out_of_office,
+        pools,
         processes,
         quotes,
         security,
         tasks,
         tokens,
+        web_to_lead,
     )
 
     converters.init_app(app)
@@ -64,6 +72,12 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     app.register_blueprint(opportunity_lists.bp)
     app.register_blueprint(opportunity_board.bp)
     app.register_blueprint(business_types.bp)
+    app.register_blueprint(leads.bp)
+    app.register_blueprint(lead_conversion.bp)
+    lead_imports.init_app(app)
+    app.register_blueprint(lead_forms.bp)
+    web_to_lead.init_app(app)
+    app.register_blueprint(pools.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(quotes.bp)
@@ -71,6 +85,8 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     app.register_blueprint(contract_approvals.bp)
     app.register_blueprint(contract_types.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(handover.bp)
+    app.register_blueprint(duplicate_rules.bp)
     app.register_blueprint(tokens.bp)
     notifications.init_app(app)
     app.register_blueprint(out_of_office.bp)

@@ -25,7 +25,8 @@ from .errors import is_api_request
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
-PUBLIC_ENDPOINTS = {"auth.login", "static", "processes.health", "set_language"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "processes.health", "set_language",
+                    "web_to_lead.show", "web_to_lead.submit"}  # customers' websites (web_to_lead.py)
 
 
 class SessionUser(UserMixin):  # type: ignore[misc]

@@ -20,12 +20,27 @@ HEADERS = {
 }
 
 
+FRAMEABLE = "frame-ancestors *"
+
+
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.after_request(_add_headers)
 
 
+def allow_framing(response: Response, *form_targets: str) -> Response:
+    """For a page other sites embed (the public web-to-lead form): any site may frame it,
+    and its form may post here and follow the redirect to ``form_targets`` (the thank-you
+    page's origin). Scripts stay forbidden."""
+    policy = HEADERS["Content-Security-Policy"].replace("frame-ancestors 'none'", FRAMEABLE)
+    response.headers["Content-Security-Policy"] = policy.replace(
+        "form-action 'self'", " ".join(("form-action 'self'", *form_targets)))
+    return response
+
+
 def _add_headers(response: Response) -> Response:
+    framable = FRAMEABLE in response.headers.get("Content-Security-Policy", "")
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+        if not (framable and name == "X-Frame-Options"):
+            response.headers.setdefault(name, value)
     return response

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections import deque
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -23,20 +24,25 @@ class Limiter(Protocol):
 
 
 class MemoryLimiter:
-    """One process's counts; forgets old windows as it goes, so memory stays bounded."""
+    """One process's counts over a sliding window (a fixed one would let twice the limit
+    through across a window's edge); forgets idle keys as it goes, so memory stays bounded."""
 
     def __init__(self, limit: int, window: int = 60) -> None:
         self.limit, self.window = limit, window
-        self._counts: dict[tuple[str, int], int] = {}
+        self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def hit(self, key: str, now: float) -> int | None:
-        slot = int(now // self.window)
         with self._lock:
-            if len(self._counts) > 10_000:
-                self._counts = {k: v for k, v in self._counts.items() if k[1] == slot}
-            count = self._counts[(key, slot)] = self._counts.get((key, slot), 0) + 1
-        return None if count <= self.limit else _wait(now, self.window)
+            if len(self._hits) > 10_000:
+                self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - self.window}
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return max(1, math.ceil(hits[0] + self.window - now))
+            hits.append(now)
+            return None
 
 
 class RedisLimiter:

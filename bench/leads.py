@@ -1,0 +1,160 @@
+"""Lead intake benchmark: the public web form and the CSV import on PostgreSQL, with the
+default duplicate rules and the shipped assignment table running on every lead.
+
+Run it from the project root (PostgreSQL must be reachable):
+
+    PYTHONPATH=. .venv/bin/python bench/leads.py                  # 2,000 posts, a 10,000-row import
+    PYTHONPATH=. .venv/bin/python bench/leads.py --rows 100000    # the issue's 100,000-row import
+    PYTHONPATH=. .venv/bin/python bench/leads.py --quick          # a smoke run
+
+PostgreSQL is ``postgresql+psycopg://postgres@127.0.0.1:5432/dealflow_leads_bench`` unless
+``--postgres-url`` or ``DEALFLOW_BENCH_LEADS_POSTGRES_URL`` says otherwise. That database is
+DROPPED and created afresh, so its name must contain "bench".
+
+(a) Web-to-lead: POST /w2l/<key> through Flask's test client (the whole app in this
+process, no sockets), each a new lead with its own phone; half from Shanghai (the table
+gives them to a Team 1 rep round-robin), half from elsewhere (they stay in the pool).
+Leads per second over the whole run, and the median and p95 of single posts.
+(b) Import: a CSV with 5% repeated phones and 1% broken rows, uploaded, mapped and run
+in-process in committed batches, as the background job runs it: rows per second.
+This is a benchmark, not a test: nothing is asserted about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+# ruff: noqa: E402
+sys.path[:] = [str(Path(__file__).resolve().parents[1])] + [
+    p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from sqlalchemy import func, select
+
+import bootstrap
+from bench._bulk import recreate_database
+from bench._stats import Figure, median, ms, p95, summary_table
+from core import migrate
+from core.settings import Settings
+from web import create_app
+from web.web_to_lead import LIMITER
+from workflows.leads import imports
+from workflows.leads.capture import WebFormInput, save_web_form
+from workflows.leads.models import Lead, Pool
+from workflows.leads.throttle import MemoryLimiter
+from workflows.org.models import User
+from workflows.org.visibility import viewer_for
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dealflow_leads_bench"
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    posts, rows = (100, 1_000) if args.quick else (args.posts, args.rows)
+    recreate_database(args.postgres_url)
+    migrate.upgrade(args.postgres_url)
+    container = bootstrap.build(Settings(database_url=args.postgres_url))
+    bootstrap.deploy_shipped(container)
+    bootstrap.load_demo(container)
+    started = time.perf_counter()
+    figures = web_form(container, posts) + import_rows(container, rows)
+    print(f"\nSummary (whole run {time.perf_counter() - started:.0f} s, load average at the end "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())})")
+    print(summary_table(figures))
+
+
+def web_form(container: bootstrap.Container, posts: int) -> list[Figure]:
+    admin = _admin(container)
+    with container.uow() as uow:
+        pool = uow.session.scalars(select(Pool.id).order_by(Pool.id)).first()
+        form = save_web_form(uow.session, admin, WebFormInput(
+            name="Contact us", fields=("name", "company", "phone", "region"), required=("name", "phone"),
+            pool_id=str(pool)), container.engine.clock.now())
+        uow.commit()
+        key = form.public_key
+    app = create_app(container=container)
+    app.extensions[LIMITER] = MemoryLimiter(posts * 2)  # one address posts them all
+    client = app.test_client()
+    timings = []
+    started = time.perf_counter()
+    for number in range(posts):
+        region = "上海" if number % 2 else "北京"
+        began = time.perf_counter()
+        response = client.post(f"/w2l/{key}", data={"name": f"访客{number}", "company": f"测试公司{number}",
+                                                     "phone": f"139{number:08d}", "region": region})
+        timings.append(time.perf_counter() - began)
+        assert response.status_code == 200, response.status_code  # our own thank-you page
+    elapsed = time.perf_counter() - started
+    with container.session_factory() as session:
+        assigned = session.scalar(select(func.count()).select_from(Lead).where(
+            Lead.name.startswith("访客"), Lead.owner.is_not(None))) or 0
+    print(f"(a) {posts} web-form posts in {elapsed:.1f} s; {assigned} assigned by the table, "
+          f"{posts - assigned} left in the pool")
+    print(f"    one post: median {ms(median(timings))}  p95 {ms(p95(timings))}")
+    return [Figure("(a) web-form leads per second (dedupe + assignment)", f"{posts / elapsed:.0f}/s"),
+            Figure("(a) one post, median (p95)", f"{ms(median(timings))} ({ms(p95(timings))})")]
+
+
+def import_rows(container: bootstrap.Container, rows: int) -> list[Figure]:
+    manager = _viewer(container, "liu.yang")
+    data = _csv(rows)
+    now = container.engine.clock.now()
+    with container.uow() as uow:
+        job = imports.create_import(uow.session, manager, "leads.csv", data, now)
+        imports.set_mapping(uow.session, manager, job.id, ["name", "company", "phone", "region"],
+                            "user:liu.yang", now)
+        imports.start_import(uow.session, manager, job.id, now)
+        uow.commit()
+        job_id = job.id
+    started = time.perf_counter()
+    status = imports.run_import(container.session_factory, job_id, container.engine.clock)
+    elapsed = time.perf_counter() - started
+    with container.session_factory() as session:
+        done = imports.get_import(session, manager, job_id)
+        counts = (done.created, done.skipped, done.rejected)
+    print(f"(b) import of {rows:,} rows ({status}) in {elapsed:.1f} s: created {counts[0]:,}, "
+          f"skipped {counts[1]:,}, rejected {counts[2]:,}")
+    return [Figure(f"(b) import of {rows:,} rows, rows per second", f"{rows / elapsed:.0f}/s"),
+            Figure(f"(b) import of {rows:,} rows, total", f"{elapsed:.1f} s")]
+
+
+def _csv(rows: int) -> bytes:
+    """Every 20th row repeats an earlier phone, every 100th has a broken phone."""
+    out = io.StringIO()
+    out.write("姓名,公司,手机,地区\n")
+    for number in range(rows):
+        phone = f"137{number:08d}"
+        if number % 20 == 19:
+            phone = f"137{number - 1:08d}"
+        if number % 100 == 99:
+            phone = "12-34"
+        out.write(f"导入客户{number},导入公司{number},{phone},江苏\n")
+    return out.getvalue().encode("utf-8")
+
+
+def _admin(container: bootstrap.Container):  # type: ignore[no-untyped-def]
+    return _viewer(container, "admin")
+
+
+def _viewer(container: bootstrap.Container, username: str):  # type: ignore[no-untyped-def]
+    with container.session_factory() as session:
+        user_id = session.scalars(select(User.id).where(User.username == username)).one()
+        return viewer_for(session, user_id)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Benchmark the web form and the lead import.")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--posts", type=int, default=2_000, help="web-form posts")
+    parser.add_argument("--rows", type=int, default=10_000, help="rows in the imported file")
+    parser.add_argument("--postgres-url", default=os.environ.get("DEALFLOW_BENCH_LEADS_POSTGRES_URL",
+                                                                 DEFAULT_POSTGRES_URL))
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    main()

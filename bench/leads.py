@@ -122,17 +122,27 @@ def import_rows(container: bootstrap.Container, rows: int) -> list[Figure]:
             Figure(f"(b) import of {rows:,} rows, total", f"{elapsed:.1f} s")]
 
 
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉玲丹建文斌宇浩凯俊"
+CITIES = ("上海", "苏州", "无锡", "南京", "杭州", "宁波", "合肥", "常州", "嘉兴", "昆山", "南通", "绍兴")
+TRADES = ("精密", "物流", "电子", "机械", "医疗", "仓储", "汽车", "化工", "食品", "纺织", "光电", "新材料")
+
+
 def _csv(rows: int) -> bytes:
-    """Every 20th row repeats an earlier phone, every 100th has a broken phone."""
+    """Names and companies as varied as a real list (so duplicate checks compare a few
+    candidates, not the whole table); every 20th row repeats an earlier phone, every 100th
+    has a broken one."""
     out = io.StringIO()
     out.write("姓名,公司,手机,地区\n")
     for number in range(rows):
-        phone = f"137{number:08d}"
-        if number % 20 == 19:
-            phone = f"137{number - 1:08d}"
+        phone = f"137{number:08d}" if number % 20 != 19 else f"137{number - 1:08d}"
         if number % 100 == 99:
             phone = "12-34"
-        out.write(f"导入客户{number},导入公司{number},{phone},江苏\n")
+        name = (SURNAMES[number % len(SURNAMES)] + GIVEN[(number // 7) % len(GIVEN)]
+                + GIVEN[(number // 3) % len(GIVEN)])
+        company = (f"{CITIES[(number // 11) % len(CITIES)]}{SURNAMES[(number // 5) % len(SURNAMES)]}"
+                   f"{TRADES[number % len(TRADES)]}{number}有限公司")
+        out.write(f"{name},{company},{phone},江苏\n")
     return out.getvalue().encode("utf-8")
 
 

@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
 
     from . import (
         accounts,
+        activities,
         admin,
         api,
         approvals,
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     app.register_blueprint(opportunity_board.bp)
     app.register_blueprint(business_types.bp)
     app.register_blueprint(leads.bp)
+    app.register_blueprint(activities.bp)
     app.register_blueprint(lead_conversion.bp)
     lead_imports.init_app(app)
     app.register_blueprint(lead_forms.bp)

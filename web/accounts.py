@@ -33,10 +33,12 @@ from workflows.accounts.service import (
     update_account,
     visible_parent,
 )
+from workflows.activities.service import activities_of
 from workflows.inputs import parse_id
 from workflows.org.service import list_active_users
 from workflows.org.visibility import Viewer
 
+from .activities import ActivityForm
 from .choices import choices
 from .context import container
 from .contracts import CONTRACT_STATUS_LABELS
@@ -127,7 +129,9 @@ def show(account_id: int) -> str:
     """The 360° page: the account, its group, people, deals, quotes, open tasks and history."""
     with container().session_factory() as session:
         overview = account_overview(session, current_user.viewer, account_id)
-        return render_template("accounts/show.html", o=overview, now=_now())
+        activities = activities_of(session, current_user.viewer, "account", account_id)
+        return render_template("accounts/show.html", o=overview, now=_now(), activities=activities,
+                               activity_form=ActivityForm(), subject="account", subject_id=account_id)
 
 
 @bp.route("/accounts/<int:account_id>/edit", methods=["GET", "POST"])

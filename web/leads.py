@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
 from core.errors import Conflict, InvalidInput, PermissionDenied
+from workflows.activities.service import activities_of
 from workflows.dedupe import Duplicate
 from workflows.inputs import parse_id
 from workflows.leads.manual_assignment import assign_leads
@@ -40,6 +41,7 @@ from workflows.leads.service import (
 from workflows.org.service import list_active_users
 from workflows.org.visibility import Viewer
 
+from .activities import ActivityForm
 from .choices import choices
 from .context import container
 from .forms import save, typed
@@ -164,7 +166,9 @@ def show(lead_id: int) -> str:
     with container().session_factory() as session:
         lead = get_lead(session, viewer, lead_id)
         pools = pools_of(session, viewer)
-    return render_template("leads/show.html", lead=lead, pools=pools)
+        activities = activities_of(session, viewer, "lead", lead_id)
+    return render_template("leads/show.html", lead=lead, pools=pools, activities=activities,
+                           activity_form=ActivityForm(), subject="lead", subject_id=lead_id)
 
 
 @bp.post("/leads/<int:lead_id>/claim")

@@ -3,6 +3,7 @@
 import engine.models  # noqa: F401
 import notifications.models  # noqa: F401
 import workflows.accounts.models  # noqa: F401
+import workflows.activities.models  # noqa: F401
 import workflows.approvals.models  # noqa: F401
 import workflows.audit  # noqa: F401
 import workflows.catalog.models  # noqa: F401

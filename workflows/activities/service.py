@@ -1,0 +1,74 @@
+"""Logging what happened with a customer, and reading it back per record.
+
+Anyone who may see the record may log against it (the visibility rule of the record
+decides). A real contact (call, visit, meeting) with a lead marks when the lead was last
+reached, which the follow-up cadence and the no-contact flags read; an email or a note
+does not. Functions work in the caller's ``Session`` and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflows.accounts.contacts import get_contact
+from workflows.accounts.service import get_account
+from workflows.inputs import Checker
+from workflows.leads.service import get_lead
+from workflows.opportunities.service import get_opportunity
+from workflows.org.visibility import Viewer
+
+from .models import CONTACT_KINDS, KINDS, Activity
+
+MAX_PER_RECORD = 200
+# How each kind of record is found for a viewer; each answers NotFound for what they may not see.
+RECORDS: dict[str, Callable[[Session, Viewer, int], Any]] = {
+    "lead": get_lead, "account": get_account, "contact": get_contact, "opportunity": get_opportunity,
+}
+
+
+@dataclass(frozen=True)
+class ActivityInput:
+    kind: str
+    happened_on: str = ""  # a date; empty: today
+    outcome: str = ""
+    next_step: str = ""
+
+
+def log_activity(session: Session, viewer: Viewer, subject_type: str, subject_id: int, data: ActivityInput,
+                 time_zone: str, now: datetime) -> Activity:
+    record = RECORDS[subject_type](session, viewer, subject_id)
+    today = now.astimezone(ZoneInfo(time_zone)).date()
+    check = Checker()
+    kind = check.choice("kind", data.kind, KINDS)
+    day = check.date("happened_on", data.happened_on, latest=today)
+    outcome = check.text("outcome", data.outcome, 4000, required=True)
+    next_step = check.text("next_step", data.next_step, 300)
+    check.done()
+    # Logged on the day: now. Logged later for an earlier day: that day's noon, the user's time.
+    happened = now if day is None or day == today else \
+        datetime.combine(day, time(12), tzinfo=ZoneInfo(time_zone))
+    activity = Activity(kind=kind, subject_type=subject_type, subject_id=subject_id, owner=viewer.username,
+                        happened_at=happened, outcome=outcome, next_step=next_step, created_at=now)
+    session.add(activity)
+    if subject_type == "lead" and kind in CONTACT_KINDS:
+        if record.last_contacted_at is None or happened > record.last_contacted_at:
+            record.last_contacted_at = happened
+        if record.status == "new":
+            record.status = "working"
+    session.flush()
+    return activity
+
+
+def activities_of(session: Session, viewer: Viewer, subject_type: str, subject_id: int) -> list[Activity]:
+    """The record's activities, newest first, if the viewer may see the record."""
+    RECORDS[subject_type](session, viewer, subject_id)
+    return list(session.scalars(select(Activity).where(
+        Activity.subject_type == subject_type, Activity.subject_id == subject_id)
+        .order_by(Activity.happened_at.desc(), Activity.id.desc()).limit(MAX_PER_RECORD)))

@@ -23,6 +23,8 @@ from engine import HumanTask, ProcessEngine, ProcessInstance
 from workflows.accounts.models import Account, Contact
 from workflows.audit import record
 from workflows.contracts.models import Contract
+from workflows.inputs import parse_id
+from workflows.keys import CONTRACT, LEAD, OPPORTUNITY
 from workflows.leads.models import Lead, Pool
 from workflows.leads.pools import to_pool
 from workflows.opportunities.models import Opportunity
@@ -34,7 +36,7 @@ OPEN_LEADS = ("new", "working", "qualified")
 OWNED: dict[str, Any] = {"accounts": Account, "contacts": Contact, "opportunities": Opportunity,
                          "contracts": Contract}
 # The business keys processes run under, by the record they name.
-KEYED: dict[str, Any] = {"opportunity:": Opportunity, "contract:": Contract, "lead:": Lead}
+KEYED: dict[str, Any] = {OPPORTUNITY: Opportunity, CONTRACT: Contract, LEAD: Lead}
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,9 @@ def hand_over(session: Session, engine: ProcessEngine, actor: Viewer, leaver_id:
               pool_id: str, now: datetime) -> Handover:
     """Move everything ``leaver`` owns to ``successor`` (open leads to ``pool_id`` when given)."""
     require_admin(actor)
-    leaver = _user(session, _id(leaver_id), "leaver_id")
-    successor = _user(session, _id(successor_id), "successor_id")
-    pool = session.get(Pool, _id(pool_id)) if pool_id.strip() else None
+    leaver = _user(session, parse_id(leaver_id) or 0, "leaver_id")
+    successor = _user(session, parse_id(successor_id) or 0, "successor_id")
+    pool = session.get(Pool, parse_id(pool_id) or 0) if pool_id.strip() else None
     if pool_id.strip() and pool is None:
         reject_fields({"pool_id": Phrase("is not a pool")})
     if successor.id == leaver.id or not successor.active:
@@ -95,8 +97,8 @@ def hand_over(session: Session, engine: ProcessEngine, actor: Viewer, leaver_id:
 def _processes(session: Session, username: str) -> list[int]:
     """Running instances of the records ``username`` owns (their business keys name them)."""
     keys = [ProcessInstance.business_key.in_(
-        select(literal(prefix) + cast(model.id, String)).where(model.owner == username))
-        for prefix, model in KEYED.items()]
+        select(literal(f"{kind}:") + cast(model.id, String)).where(model.owner == username))
+        for kind, model in KEYED.items()]
     running = select(ProcessInstance.id).where(ProcessInstance.status == "running", or_(*keys))
     return list(session.scalars(running.order_by(ProcessInstance.id)))
 
@@ -107,10 +109,6 @@ def _open_lead(username: str) -> ColumnElement[bool]:
 
 def _count(session: Session, model: Any, condition: ColumnElement[bool]) -> int:
     return session.scalar(select(func.count()).select_from(model).where(condition)) or 0
-
-
-def _id(raw: str) -> int:
-    return int(raw) if raw.strip().isdigit() and len(raw.strip()) < 18 else 0
 
 
 def _user(session: Session, user_id: int, field: str) -> User:

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 from engine import HistoryEvent, HumanTask
 from workflows.contracts.models import Contract
 from workflows.contracts.service import contracts_where
+from workflows.keys import OPPORTUNITY, business_key
 from workflows.opportunities.models import Opportunity, Quote
-from workflows.opportunities.tracking import business_key
 from workflows.org.visibility import Viewer, owner_condition, visible_task_condition
 
 from .contacts import SECTION_LIMIT, contacts_of
@@ -55,7 +55,7 @@ def account_overview(session: Session, viewer: Viewer, account_id: int) -> Accou
     account = get_account(session, viewer, account_id)
     contacts, contact_count = contacts_of(session, viewer, account.id)
     deals = _visible_deals(viewer, account.id)
-    names = {business_key(i): name for i, name in session.execute(
+    names = {business_key(OPPORTUNITY, i): name for i, name in session.execute(
         select(Opportunity.id, Opportunity.name).where(*deals))}
     keys = list(names)
     return AccountOverview(

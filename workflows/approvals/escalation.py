@@ -19,7 +19,7 @@ from core.errors import InvalidInput
 from core.phrases import Phrase
 from engine import HistoryEvent, HumanTask, ProcessInstance, ServiceCall
 from notifications import Notice, notify
-from workflows.contracts.keys import contract_id_of
+from workflows.keys import CONTRACT, record_id
 from workflows.org.models import User
 from workflows.org.recipients import recipient
 
@@ -54,7 +54,7 @@ def _notice(call: ServiceCall, audience: str, row: Any) -> Notice | None:
     if audience == "approver":
         return Notice(to, "reminder", key, link=f"/tasks/{task_id}", context=_given(
             task=task_name, record=title, due_at=due_at, overdue=True))
-    contract_id = contract_id_of(call.business_key)
+    contract_id = record_id(CONTRACT, call.business_key)
     return Notice(to, "reminder", key, template="approval_escalated",
                   link=f"/contracts/{contract_id}" if contract_id else None,
                   context=_given(approver=approver_name or assignee, record=title or "",

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from core.errors import Conflict, InvalidInput, NotFound
 from core.phrases import Phrase
 from engine import ServiceCall
-from workflows.contracts.keys import contract_id_of
 from workflows.contracts.models import Contract
 from workflows.contracts.plan import open_plan
 from workflows.contracts.status import mark_active, mark_cancelled, mark_rejected, mark_submitted
+from workflows.keys import CONTRACT, record_id
 
 from .models import ApprovalRound
 from .routing import route
@@ -98,7 +98,7 @@ def _current_round(session: Session, instance_id: int) -> ApprovalRound:
 
 
 def _contract(call: ServiceCall) -> Contract:
-    contract_id = contract_id_of(call.business_key)
+    contract_id = record_id(CONTRACT, call.business_key)
     contract = call.session.scalars(
         select(Contract).where(Contract.id == contract_id).with_for_update(of=Contract)
         .execution_options(populate_existing=True)).first() if contract_id else None

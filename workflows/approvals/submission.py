@@ -20,10 +20,10 @@ from core.errors import Conflict, DealflowError, InvalidInput, reject_fields
 from core.phrases import Phrase
 from engine import Decision, HumanTask, ProcessEngine, ProcessInstance
 from workflows.contracts.figures import Figures
-from workflows.contracts.keys import business_key
 from workflows.contracts.models import Contract
 from workflows.contracts.service import get_contract
 from workflows.contracts.status import STATUS_NAMES, mark_cancelled
+from workflows.keys import CONTRACT, business_key
 from workflows.org.visibility import Viewer
 
 from .routing import Route, route
@@ -78,7 +78,8 @@ def submit_contract(session: Session, engine: ProcessEngine, viewer: Viewer, con
         raise Conflict(Phrase("Contract %(number)s is %(status)s; only a draft or a contract sent back "
                               "for revision can be submitted", number=contract.number,
                               status=STATUS_NAMES[contract.status]))
-    return engine.start(session, contract.contract_type.approval_process_key, business_key(contract.id),
+    return engine.start(session, contract.contract_type.approval_process_key,
+                        business_key(CONTRACT, contract.id),
                         {"owner": contract.owner, "note": note, "title": contract.number}, viewer.username)
 
 

@@ -17,8 +17,8 @@ from core.errors import PermissionDenied
 from core.phrases import Phrase
 from engine import HistoryEvent, ProcessInstance
 from notifications import Notice, notify
-from workflows.contracts.keys import contract_id_of
 from workflows.contracts.models import Contract
+from workflows.keys import CONTRACT, record_id
 from workflows.org.recipients import display_name, recipient
 
 from .models import DECISIONS, ApprovalDecision, ApprovalRound
@@ -27,7 +27,7 @@ from .rounds import latest_round
 
 def record_decisions(session: Session, instance: ProcessInstance, events: Sequence[HistoryEvent]) -> None:
     """The engine's step observer: one :class:`ApprovalDecision` per decided approval task."""
-    if contract_id_of(instance.business_key) is None:
+    if record_id(CONTRACT, instance.business_key) is None:
         return
     decided = [e for e in events if e.event == "task_completed"
                and ((e.details or {}).get("data") or {}).get("decision") in DECISIONS]

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import DealflowError
 from engine import ProcessEngine, ProcessInstance
+from workflows.keys import CONTRACT, business_key
 from workflows.org.visibility import Viewer
 
-from .keys import business_key
 from .models import Collection, Contract, Instalment
 from .plan import CollectionInput, record_collection
 
@@ -75,6 +75,6 @@ def _start_chase(session: Session, engine: ProcessEngine, instalment_id: int, to
     contract = session.get_one(Contract, instalment.contract_id)
     data = {"owner": contract.owner, "title": f"{contract.number} #{instalment.position}",
             "amount": str(instalment.outstanding), "due_on": instalment.due_on.isoformat()}
-    instance = engine.start(session, CHASE_PROCESS, business_key(contract.id), data)
+    instance = engine.start(session, CHASE_PROCESS, business_key(CONTRACT, contract.id), data)
     instalment.chase_instance_id = instance.id
     return True

@@ -19,23 +19,17 @@ from sqlalchemy.orm import Session
 from core.errors import NotFound
 from core.phrases import Phrase
 from engine import ServiceCall
+from workflows.keys import LEAD, record_id
 from workflows.org.models import OrgUnit, User, UserRole
 
 from .models import Lead
 from .pools import HELD
 
 METHODS = ("round_robin", "least_loaded")
-PREFIX = "lead:"
-
-
-def business_key(lead_id: int) -> str:
-    return f"{PREFIX}{lead_id}"
-
-
 def assign(call: ServiceCall, now: datetime) -> dict[str, str | None]:
     """Give the call's lead to the next rep of the chosen team, or leave it in its pool, saying why."""
-    key = (call.business_key or "").removeprefix(PREFIX)
-    lead = call.session.get(Lead, int(key)) if key.isdigit() and call.business_key != key else None
+    lead_id = record_id(LEAD, call.business_key)
+    lead = call.session.get(Lead, lead_id) if lead_id is not None else None
     if lead is None:
         raise NotFound(Phrase("The lead of this intake does not exist"))
     team_name, method = str(call.data.get("team") or ""), str(call.data.get("method") or "round_robin")

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from engine import ProcessEngine
+from workflows.keys import LEAD, business_key
 
-from .assignment import business_key
 from .models import Lead
 from .service import LeadInput, create_lead
 
@@ -26,6 +26,6 @@ def receive_lead(session: Session, engine: ProcessEngine, data: LeadInput, pool_
     """Keep a lead that arrived on its own in ``pool_id``, then let the assignment table place it."""
     # A visitor cannot be asked whether a near match is them: warnings are let through, blocks are not.
     lead = create_lead(session, None, data, now, owner=None, pool_id=pool_id, confirmed=True)
-    engine.start(session, INTAKE_PROCESS, business_key(lead.id),
+    engine.start(session, INTAKE_PROCESS, business_key(LEAD, lead.id),
                  {"region": lead.region, "source": lead.source, "size": lead.size, "industry": lead.industry})
     return lead

@@ -19,12 +19,12 @@ from core.phrases import Phrase
 from engine import FormField, HumanTask, NoMatchingWait, ProcessEngine, ProcessInstance
 from workflows.accounts.models import Account, Contact
 from workflows.inputs import Checker, parse_id
+from workflows.keys import OPPORTUNITY, business_key
 from workflows.org.visibility import Viewer, can_see_owner, require_visible
 from workflows.process_kinds import kinds
 
 from .models import CLOSED, SOURCES, BusinessType, Opportunity, StageVisit
 from .pipeline import Stage, stages
-from .tracking import business_key
 
 REOPEN_MESSAGE = "reopen"
 Owned = TypeVar("Owned", Account, Contact)
@@ -62,7 +62,7 @@ def create_opportunity(session: Session, engine: ProcessEngine, actor: Viewer,
                               created_at=now, updated_at=now)
     session.add(opportunity)
     session.flush()
-    instance = engine.start(session, business_type.process_key, business_key(opportunity.id),
+    instance = engine.start(session, business_type.process_key, business_key(OPPORTUNITY, opportunity.id),
                             _process_data(opportunity), actor.username)
     opportunity.process_instance_id = instance.id
     return opportunity
@@ -159,8 +159,8 @@ def reopen(session: Session, engine: ProcessEngine, actor: Viewer, opportunity_i
     open_stages = {s.key for s in pipeline_of(session, engine, opportunity) if not s.closed}
     left = next((v.stage for v in reversed(stage_visits(session, opportunity)) if v.stage in open_stages), "")
     try:
-        engine.send_message(session, REOPEN_MESSAGE, business_key(opportunity.id), {"reopen_at": left},
-                            actor.username)
+        engine.send_message(session, REOPEN_MESSAGE, business_key(OPPORTUNITY, opportunity.id),
+                            {"reopen_at": left}, actor.username)
     except NoMatchingWait:
         raise Conflict(Phrase("This pipeline does not let the opportunity be reopened now")) from None
     opportunity.close_reason = ""

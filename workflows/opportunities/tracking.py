@@ -16,26 +16,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import HistoryEvent, ProcessInstance
+from workflows.keys import OPPORTUNITY, record_id
 
 from .models import CLOSED, Opportunity, StageVisit
 from .pipeline import closed_status, probability
 
-BUSINESS_KEY_PREFIX = "opportunity:"
-
-
-def business_key(opportunity_id: int) -> str:
-    return f"{BUSINESS_KEY_PREFIX}{opportunity_id}"
-
 
 def follow_pipeline(session: Session, instance: ProcessInstance, events: Sequence[HistoryEvent]) -> None:
     """The engine's step observer: copy stage changes and stage data onto the opportunity."""
-    key = instance.business_key or ""
-    if not key.startswith(BUSINESS_KEY_PREFIX) or not key[len(BUSINESS_KEY_PREFIX):].isdigit():
+    opportunity_id = record_id(OPPORTUNITY, instance.business_key)
+    if opportunity_id is None:
         return
     relevant = [e for e in events if e.event in ("stage_entered", "task_completed")]
     if not relevant:
         return
-    opportunity = session.get(Opportunity, int(key[len(BUSINESS_KEY_PREFIX):]))
+    opportunity = session.get(Opportunity, opportunity_id)
     if opportunity is None:
         return
     for event in relevant:

@@ -46,15 +46,11 @@ from .choices import choices
 from .context import container
 from .forms import save, typed
 from .i18n import message_of, translated
+from .opportunities import SOURCE_LABELS as OPPORTUNITY_SOURCE_LABELS
 
 bp = Blueprint("leads", __name__)
 PER_PAGE = 25
-SOURCE_LABELS = {
-    "website": _l("Website"), "wechat": _l("WeChat"), "phone_in": _l("Inbound call"),
-    "phone_out": _l("Outbound call"), "event": _l("Event sign-up"), "business_card": _l("Business card"),
-    "referral": _l("Referral"), "existing_customer": _l("Existing customer"), "import": _l("Import"),
-    "manual": _l("Entered by hand"),
-}
+SOURCE_LABELS = {**OPPORTUNITY_SOURCE_LABELS, "manual": _l("Entered by hand")}
 RATING_LABELS = {"hot": _l("Hot"), "warm": _l("Warm"), "cold": _l("Cold")}
 LEAD_STATUS_LABELS = {
     "new": _l("New"), "working": _l("Working"), "qualified": _l("Qualified"), "converted": _l("Converted"),

@@ -14,9 +14,10 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime
+from workflows.opportunities.models import SOURCES as OPPORTUNITY_SOURCES
 
-SOURCES = ("website", "wechat", "phone_in", "phone_out", "event", "business_card", "referral",
-           "existing_customer", "import", "manual")
+# Where leads come from: an opportunity's sources, with "manual" (typed in by a rep) for "other".
+SOURCES = (*(source for source in OPPORTUNITY_SOURCES if source != "other"), "manual")
 RATINGS = ("hot", "warm", "cold")
 STATUSES = ("new", "working", "qualified", "converted", "disqualified", "pooled")
 SIZES = ("1-49", "50-199", "200-999", "1000+")

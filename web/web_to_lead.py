@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request
+from flask import Blueprint, Flask, current_app, jsonify, make_response, redirect, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -116,7 +116,7 @@ def _accepted(form: WebForm) -> Any:
         return jsonify({"status": "accepted"}), 201
     if form.thank_you_url:
         return redirect(form.thank_you_url, 303)
-    return allow_framing(Response(render_template("w2l_thanks.html", form=form)))
+    return allow_framing(make_response(render_template("w2l_thanks.html", form=form)))
 
 
 def _rejected(form: WebForm, raw: dict[str, str], problems: dict[str, str]) -> Any:
@@ -128,7 +128,7 @@ def _rejected(form: WebForm, raw: dict[str, str], problems: dict[str, str]) -> A
 def _page(form: WebForm, values: dict[str, str], errors: dict[str, str], status: int) -> Response:
     targets = (origin_of(form.thank_you_url),) if form.thank_you_url else ()
     page = render_template("w2l.html", form=form, values=values, errors=errors)
-    return allow_framing(Response(page, status), *targets)
+    return allow_framing(make_response(page, status), *targets)
 
 
 def _not_found() -> Any:

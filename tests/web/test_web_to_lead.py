@@ -64,7 +64,7 @@ def test_a_lead_from_shanghai_is_assigned_to_the_shanghai_team_by_the_assignment
         "name": "W2L 王五", "phone": "13812345679", "region": "上海"})
     assert response.status_code == 303
     [lead] = website_leads(container)
-    assert lead.owner in {"zhang.wei", "li.na", "wang.fang"} and (lead.pool_id, lead.status) == (None, "new")
+    assert lead.owner in {"zhang.wei", "li.na", "wang.fang"} and (lead.pool_id, lead.status) == (form.pool_id, "new")
 
 
 def test_a_json_post_answers_201(app, container, form):
@@ -132,6 +132,8 @@ def test_the_embeddable_form_speaks_the_browser_language_and_may_be_framed(app, 
     visitor = app.test_client()
     english = visitor.get(f"/w2l/{form.public_key}", headers={"Accept-Language": "en-US,en;q=0.9"})
     assert english.status_code == 200 and "Phone" in english.text and 'name="homepage"' in english.text
+    # An HTML page: with nosniff, browsers showed the form's source as text (found by a browser test).
+    assert english.mimetype == "text/html"
     assert "X-Frame-Options" not in english.headers
     policy = english.headers["Content-Security-Policy"]
     assert "frame-ancestors *" in policy and "form-action 'self' https://www.customer.example" in policy

@@ -9,6 +9,7 @@ from .decisions import Decision, MatchedRule, decide
 from .errors import (
     DecisionInputInvalid,
     DecisionNotFound,
+    DefinitionNotFound,
     DeployError,
     FormInvalid,
     InstanceBusy,
@@ -33,6 +34,7 @@ __all__ = [
     "Decision",
     "DecisionInputInvalid",
     "DecisionNotFound",
+    "DefinitionNotFound",
     "DeployError",
     "Element",
     "EngineTimer",

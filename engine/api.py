@@ -43,6 +43,7 @@ from .errors import (
     TaskNotFound,
 )
 from .forms import FormField, validate_submission
+from .functions import BUILT_IN
 from .locking import INSERT_INSTANCE, adopt, lock
 from .models import EngineTimer, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
 from .outline import Element, outline
@@ -82,7 +83,7 @@ class ProcessEngine:
         self.clock = clock or SystemClock()
         use_clock(self.clock)
         self.services = services or ServiceRegistry()
-        self.functions = dict(functions or {})
+        self.functions = {**BUILT_IN, **(functions or {})}
         self.business = business
         self.observers = list(observers)
         self.specs = SpecCache()

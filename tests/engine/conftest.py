@@ -21,6 +21,7 @@ from bootstrap import shipped_bundles
 from core.clock import ManualClock, SystemClock
 from engine.clock import use_clock
 from engine.forms import FormField, validate_submission
+from engine.functions import BUILT_IN
 from engine.serializer import StateSerializer
 from engine.specs import LoadedSpec, ParseResult, parse_sources
 from engine.stepping import (
@@ -77,6 +78,14 @@ class ShippedServices:
             return {"owner": None, "reason": "in memory"}
         if name == "approval.find_approvers":
             return {role: f"{role}.holder" for role in task.data["approver_role"]}
+        if name == "lead.log_follow_up":
+            return task.data["result"] != "no_answer"
+        if name in ("lead.warn_recycle", "lead.recycle"):
+            return None
+        if name == "visit.remind":
+            return {"reminded": True}
+        if name == "visit.log":
+            return {"activity_id": 1}
         if name in ("contract.activate", "contract.send_back", "contract.withdraw", "approval.remind"):
             self.reminders += [params["to"]] if name == "approval.remind" else []
             return None
@@ -91,7 +100,7 @@ class _TimerClock:
 
 
 # The functions diagrams may call, as bootstrap registers them.
-FUNCTIONS = {"working_days": WorkingDays(_TimerClock(), "CN", "Asia/Shanghai").duration}
+FUNCTIONS = {**BUILT_IN, "working_days": WorkingDays(_TimerClock(), "CN", "Asia/Shanghai").duration}
 
 
 def script_engine(services: ShippedServices | None = None) -> DealflowScriptEngine:

@@ -1,0 +1,169 @@
+"""The kinds of record that merge, and for each: the fields a person picks a value for (and
+the columns that come along with a pick), who may see a record, and what follows from the
+picks. The survivor keeps its id; everything else is worked out by the service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, or_, select
+from sqlalchemy.orm import Session
+
+from core.phrases import Phrase
+from engine import ProcessEngine, ProcessInstance
+from workflows.accounts.models import Account, Contact
+from workflows.accounts.service import MAX_DEPTH
+from workflows.inputs import Checker
+from workflows.keys import LEAD
+from workflows.leads.models import Lead
+from workflows.leads.service import visible_condition as visible_lead
+from workflows.org.visibility import Viewer, owner_condition
+
+from .moving import Move, move
+
+Settle = Callable[[Session, dict[str, Any], Sequence[Any], Checker], None]
+
+
+def _unchanged(*_args: Any) -> None:
+    """Nothing to do for this kind."""
+
+
+def _nothing_follows(session: Session, record: Any) -> list[Move]:
+    return []
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    model: type[Any]
+    fields: Mapping[str, tuple[str, ...]]  # a field a person picks → the columns taken with it
+    visible: Callable[[Viewer], ColumnElement[bool]]
+    search: Callable[[str], ColumnElement[bool]]  # finds records by part of their name
+    matched_on: Mapping[str, str]  # duplicate-rule field → the attribute holding it as typed
+    missing: Phrase
+    settle: Settle = _unchanged  # adjusts the picked values and names problems, before anything changes
+    refuse: Callable[[Sequence[Any]], Phrase | None] = lambda records: None
+    retire: Callable[[Session, ProcessEngine, Any, str], None] = _unchanged  # before a record goes
+    follow: Callable[[Session, Any], list[Move]] = _nothing_follows  # changes along with the saved survivor
+    restored: Callable[[Session, Sequence[int]], None] = _unchanged  # after undo, with the records' ids
+    key_kind: str | None = None  # the business-key kind of processes run about such a record
+    account_columns: tuple[str, ...] = ()  # fields holding an account, shown by its name
+
+
+def _single(*names: str) -> dict[str, tuple[str, ...]]:
+    return {name: (name,) for name in names}
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+
+def _settle_account(session: Session, values: dict[str, Any], records: Sequence[Any], check: Checker) -> None:
+    """A parent that is being merged means "none"; one below a merged account would make a loop."""
+    merged = {record.id for record in records}
+    if values["parent_id"] in merged:
+        values["parent_id"] = None
+    elif values["parent_id"] is not None and _below(session, values["parent_id"], merged):
+        check.problem("parent_id", Phrase("cannot be a subsidiary of the accounts being merged"))
+
+
+def _below(session: Session, account_id: int, roots: Collection[int]) -> bool:
+    """Whether the account is one of ``roots`` or somewhere below one of them in its group."""
+    current = session.get(Account, account_id)
+    for _ in range(MAX_DEPTH):
+        if current is None:
+            return False
+        if current.id in roots:
+            return True
+        current = current.parent
+    return True  # deeper than any real group: a loop already
+
+
+def _contacts_follow(session: Session, account: Account) -> list[Move]:
+    """An account's contacts belong to its owner: the moved ones, and all of them when the owner changed."""
+    owners = session.scalars(select(Contact.owner).distinct().where(
+        Contact.account_id == account.id, Contact.owner != account.owner)).all()
+    table: Table = Contact.__table__  # type: ignore[assignment]
+    moved = (move(session, table, "owner", owner, account.owner, table.c.account_id == account.id,
+                  follows=True) for owner in owners)
+    return [m for m in moved if m is not None]
+
+
+# --- contacts -----------------------------------------------------------------------------
+
+
+def _settle_contact(session: Session, values: dict[str, Any], records: Sequence[Any], check: Checker) -> None:
+    """A contact belongs to whoever owns its account."""
+    values["owner"] = session.get_one(Account, values["account_id"]).owner
+
+
+# --- leads --------------------------------------------------------------------------------
+
+
+def _settle_lead(session: Session, values: dict[str, Any], records: Sequence[Any], check: Checker) -> None:
+    """The merged lead was last reached when any of them was: their activities are all its own now."""
+    contacted = [record.last_contacted_at for record in records if record.last_contacted_at is not None]
+    values["last_contacted_at"] = max(contacted, default=None)
+
+
+def _converted(records: Sequence[Any]) -> Phrase | None:
+    """A converted lead lives on as its account and contact; merging into or out of it would
+    leave the conversion pointing at a lead that is not the one converted."""
+    if any(record.status == "converted" for record in records):
+        return Phrase("A converted lead cannot be merged: convert the other lead into the same account "
+                      "instead")
+    return None
+
+
+def _end_cycle(session: Session, engine: ProcessEngine, lead: Lead, actor: str) -> None:
+    """A lead that goes has nobody to follow up: its follow-up cycle ends (the survivor's is redone)."""
+    cycle = session.get(ProcessInstance, lead.followup_instance_id) if lead.followup_instance_id else None
+    if cycle is not None and cycle.status == "running":
+        engine.cancel(session, cycle.id, actor, "the lead was merged into another")
+
+
+def _reschedule(session: Session, lead: Lead) -> list[Move]:
+    """Its owner, rating or last contact may have changed: the cadence redoes its follow-up cycle."""
+    lead.reschedule_follow_up()
+    return []
+
+
+def _reschedule_all(session: Session, ids: Sequence[int]) -> None:
+    for lead in session.scalars(select(Lead).where(Lead.id.in_(ids))):
+        lead.reschedule_follow_up()
+
+
+KINDS: dict[str, Kind] = {
+    "account": Kind(
+        name="account", model=Account,
+        fields=_single("name", "parent_id", "industry", "category", "account_type", "region", "credit_rating",
+                       "phone", "address", "note", "owner"),
+        visible=lambda viewer: owner_condition(viewer, Account.owner),
+        search=lambda term: Account.name.icontains(term, autoescape=True),
+        matched_on={"name": "name", "company": "name", "phone": "phone", "address": "address"},
+        missing=Phrase("This account does not exist"), settle=_settle_account, follow=_contacts_follow,
+        account_columns=("parent_id",)),
+    "contact": Kind(
+        name="contact", model=Contact,
+        fields=_single("account_id", "name", "title", "phone", "email", "birthday"),
+        visible=lambda viewer: owner_condition(viewer, Contact.owner),
+        search=lambda term: Contact.name.icontains(term, autoescape=True),
+        matched_on={"name": "name", "phone": "phone", "email": "email"},
+        missing=Phrase("This contact does not exist"), settle=_settle_contact,
+        account_columns=("account_id",)),
+    "lead": Kind(
+        name="lead", model=Lead,
+        fields={**_single("name", "company", "title", "phone", "email", "address", "region", "industry",
+                          "size", "source", "rating", "note"),
+                # Who has the lead goes whole: an owner with another lead's pool or status would not fit.
+                "owner": ("owner", "pool_id", "status", "team_unit_id", "assigned_at", "former_owner",
+                          "released_at")},
+        visible=visible_lead,
+        search=lambda term: or_(Lead.name.icontains(term, autoescape=True),
+                                Lead.company.icontains(term, autoescape=True)),
+        matched_on={"name": "name", "company": "company", "phone": "phone", "email": "email",
+                    "address": "address"},
+        missing=Phrase("This lead does not exist"), settle=_settle_lead, refuse=_converted, retire=_end_cycle,
+        follow=_reschedule, restored=_reschedule_all, key_kind=LEAD),
+}

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
-import threading
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from core.celery_app import make_celery
 from core.errors import Conflict, InvalidInput
 from core.phrases import Phrase
 from workflows.leads.imports import (
@@ -40,15 +36,14 @@ from workflows.leads.imports import (
 from workflows.leads.service import FIELDS
 from workflows.org.visibility import Viewer
 
+from . import background
 from .context import container
 from .forms import field_messages
 from .i18n import translated
 from .lead_forms import FIELD_LABELS
 
 bp = Blueprint("lead_imports", __name__)
-log = logging.getLogger(__name__)
 LAUNCHER = "dealflow.import_launcher"
-Launcher = Callable[[int], None]
 OUTCOME_LABELS = {"created": Phrase("Created"), "skipped": Phrase("Skipped as duplicate"),
                   "rejected": Phrase("Rejected")}
 
@@ -121,7 +116,7 @@ def run(job_id: int) -> Response:
         try:
             with container().uow() as uow:
                 start_import(uow.session, viewer, job_id, _now())
-                uow.after_commit(lambda: _launcher()(job_id))
+                uow.after_commit(lambda: background.launch(LAUNCHER, job_id))
                 uow.commit()
         except Conflict as exc:
             flash(translated(str(exc.args[0])), "error")
@@ -163,30 +158,9 @@ def explain(reasons: list[dict[str, Any]]) -> str:
 
 
 def init_app(app: Flask) -> None:
-    c = app.extensions["dealflow"]
-    if c.settings.broker_url:
-        celery = make_celery(c.settings)
-        app.extensions.setdefault(LAUNCHER, lambda job_id: _enqueue(celery, job_id))
-    else:
-        app.extensions.setdefault(LAUNCHER, lambda job_id: _thread(c, job_id))
+    background.install(app, LAUNCHER, IMPORT_TASK,
+                       lambda c, job_id: run_import(c.session_factory, job_id, c.engine.clock))
     app.register_blueprint(bp)
-
-
-def _enqueue(celery: Any, job_id: int) -> None:
-    try:
-        celery.send_task(IMPORT_TASK, args=[job_id])
-    except Exception:  # the broker is down: the job stays queued, and the page says so
-        log.exception("could not enqueue lead import %s", job_id)
-
-
-def _thread(c: Any, job_id: int) -> None:
-    threading.Thread(target=run_import, args=(c.session_factory, job_id, c.engine.clock),
-                     name=f"lead-import-{job_id}", daemon=True).start()
-
-
-def _launcher() -> Launcher:
-    launcher: Launcher = current_app.extensions[LAUNCHER]
-    return launcher
 
 
 def _now() -> datetime:

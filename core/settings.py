@@ -47,6 +47,8 @@ class Settings:
     currency: str = "CNY"
     holidays: str = "CN"  # whose public holidays (and make-up working days) working days skip
     time_zone: str = "Asia/Shanghai"  # the company's: where a working day starts and ends
+    digest_hour: int = 8  # the company's hour of day the daily digest and reminders go out
+    reminder_days: int = 3  # days ahead of a contact's birthday or a public holiday the owner is reminded
 
     @classmethod
     def from_env(
@@ -76,6 +78,8 @@ class Settings:
             currency=(get("CURRENCY") or "CNY").upper(),
             holidays=(get("HOLIDAYS") or "CN").upper(),
             time_zone=get("TIME_ZONE") or "Asia/Shanghai",
+            digest_hour=_whole(get("DIGEST_HOUR") or "8", "DIGEST_HOUR", 0, 23),
+            reminder_days=_whole(get("REMINDER_DAYS") or "3", "REMINDER_DAYS", 1, 30),
         )
         settings.validate()
         return settings
@@ -118,6 +122,12 @@ def _number(raw: str, name: str) -> float:
         return float(raw)
     except ValueError:
         raise SettingsError(f"{PREFIX}{name} must be a number (got {raw!r})") from None
+
+
+def _whole(raw: str, name: str, low: int, high: int) -> int:
+    if not (raw.isascii() and raw.isdigit() and low <= int(raw) <= high):
+        raise SettingsError(f"{PREFIX}{name} must be a whole number from {low} to {high} (got {raw!r})")
+    return int(raw)
 
 
 def _check_database_url(url: str) -> None:

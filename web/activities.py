@@ -1,20 +1,27 @@
-"""Logging an activity from a record's page; the record's page lists them."""
+"""Activities: logging one from a record's page (which lists them with their comment threads),
+commenting, the list of what the people a viewer may see logged, and visit statistics."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
-from core.errors import InvalidInput
-from workflows.activities.models import KINDS, SUBJECTS
-from workflows.activities.service import ActivityInput, log_activity
+from core.errors import InvalidInput, NotFound
+from workflows.activities.comments import add_comment, thread_of
+from workflows.activities.lists import MAX_PER_PAGE, activity_page, parse_filter, people
+from workflows.activities.models import KINDS
+from workflows.activities.service import ActivityInput, activities_of, log_activity
+from workflows.activities.statistics import UNITS, parse_statistics, visit_statistics
+from workflows.leads.cadence import follow_up_now
+from workflows.org.visibility import Viewer
 
 from .choices import choices
 from .context import container
@@ -23,7 +30,21 @@ from .forms import field_messages, typed
 bp = Blueprint("activities", __name__)
 KIND_LABELS = {"call": _l("Call"), "visit": _l("Visit"), "meeting": _l("Meeting"), "email": _l("Email"),
                "sms": _l("Text message"), "note": _l("Note")}
-PAGES = {"lead": ("leads.show", "lead_id"), "account": ("accounts.show", "account_id")}
+RECORD_LABELS = {"lead": _l("Lead"), "account": _l("Account"), "contact": _l("Contact"),
+                 "opportunity": _l("Opportunity")}
+UNIT_LABELS = {"day": _l("By day"), "week": _l("By week"), "month": _l("By month"),
+               "period": _l("Whole period")}
+FILTER_LABELS = {"person": _l("Person"), "kind": _l("What"), "record": _l("Kind of record"),
+                 "since": _l("First day"), "until": _l("Last day"), "unit": _l("Grouping")}
+# Each kind of record's page: where a logged activity or a comment returns to.
+PAGES = {"lead": ("leads.show", "lead_id"), "account": ("accounts.show", "account_id"),
+         "contact": ("accounts.contact", "contact_id"),
+         "opportunity": ("opportunities.show", "opportunity_id")}
+# Record pages whose views do not hand the section its activities (the lead and account pages
+# do), and the record each names: the section is loaded before the view opens its own session,
+# since on SQLite a second session inside the view's would wait for its write lock.
+SECTIONS = {"accounts.contact": "contact", "opportunities.show": "opportunity",
+            "opportunities.advance": "opportunity", "opportunities.close": "opportunity"}
 
 
 class ActivityForm(FlaskForm):  # type: ignore[misc]
@@ -33,16 +54,39 @@ class ActivityForm(FlaskForm):  # type: ignore[misc]
     next_step = StringField(_l("Next step"))
 
 
+class CommentForm(FlaskForm):  # type: ignore[misc]
+    body = TextAreaField(_l("Comment"))
+    back = HiddenField()  # "activity": back to the activity's page; else to the record's
+
+
+@bp.before_app_request
+def _record_section() -> None:
+    """The activities section of a contact's or an opportunity's page (see SECTIONS)."""
+    subject = SECTIONS.get(request.endpoint or "")
+    viewer: Viewer | None = getattr(current_user, "viewer", None)
+    if subject is None or viewer is None:
+        return
+    subject_id = (request.view_args or {})[PAGES[subject][1]]
+    with container().session_factory() as session:
+        try:
+            activities = activities_of(session, viewer, subject, subject_id)
+        except NotFound:  # the view answers 404 itself
+            return
+    g.activity_section = {"subject": subject, "subject_id": subject_id, "activities": activities}
+
+
 @bp.app_context_processor
 def _labels() -> dict[str, object]:
-    return {"activity_kind_labels": KIND_LABELS}
+    values: dict[str, object] = {"activity_kind_labels": KIND_LABELS, "record_labels": RECORD_LABELS}
+    section = g.get("activity_section")
+    if section is not None:
+        values |= {**section, "activity_form": ActivityForm(formdata=None)}
+    return values
 
 
-@bp.post("/<any(lead, account):subject>/<int:subject_id>/activities")
+@bp.post("/<any(lead, account, contact, opportunity):subject>/<int:subject_id>/activities")
 def log(subject: str, subject_id: int) -> Response:
     """Log against the record, then back to its page; a bad field is said there."""
-    if subject not in SUBJECTS or subject not in PAGES:
-        abort(404)
     form = ActivityForm()
     if not form.validate_on_submit():
         abort(400)
@@ -51,14 +95,85 @@ def log(subject: str, subject_id: int) -> Response:
         try:
             data = ActivityInput(**typed(form, ActivityInput))
             log_activity(uow.session, viewer, subject, subject_id, data, current_user.timezone, _now())
+            if subject == "lead":  # a contact moves its follow-up on, and the page shows it
+                follow_up_now(uow.session, container().engine, [subject_id], _now())
             uow.commit()
             flash(_("Activity logged."))
         except InvalidInput as exc:
-            for field, message in field_messages(exc).items():
-                flash(f"{form[field].label.text}: {message}" if field in form else message, "error")
+            _flash_problems(form, exc)
+    return redirect(_record_url(subject, subject_id))
+
+
+@bp.post("/activities/<int:activity_id>/comments")
+def comment(activity_id: int) -> Response:
+    """Comment, then back where the thread was read; an empty comment is said there."""
+    form = CommentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    viewer = current_user.viewer
+    with container().uow() as uow:
+        thread = thread_of(uow.session, viewer, activity_id)
+        activity = thread.activity
+        back = url_for("activities.show", activity_id=activity_id) \
+            if form.back.data == "activity" or not thread.record_visible \
+            else _record_url(activity.subject_type, activity.subject_id, f"activity-{activity_id}")
+        try:
+            add_comment(uow.session, viewer, activity_id, form.body.data or "", _now())
+            uow.commit()
+            flash(_("Comment added."))
+        except InvalidInput as exc:
+            _flash_problems(form, exc)
+    return redirect(back)
+
+
+@bp.get("/activities")
+def index() -> str:
+    """What the people the viewer may see logged, newest first; unusable filters are named."""
+    viewer: Viewer = current_user.viewer
+    with container().session_factory() as session:
+        found, problems = parse_filter(session, viewer, request.args)
+        page = activity_page(session, viewer, found, current_user.timezone)
+        choices = people(session, viewer)
+    return render_template("activities/index.html", filter=found, params=found.params(), problems=problems,
+                           page=page, people=choices, labels=FILTER_LABELS, max_per_page=MAX_PER_PAGE)
+
+
+@bp.get("/activities/statistics")
+def statistics() -> str:
+    """Visits, calls and meetings per rep and day, week, month or the whole period."""
+    viewer: Viewer = current_user.viewer
+    today = _now().astimezone(ZoneInfo(current_user.timezone)).date()
+    with container().session_factory() as session:
+        found, problems = parse_statistics(session, viewer, request.args, today)
+        rows = visit_statistics(session, viewer, found, current_user.timezone)
+        choices = people(session, viewer)
+    totals = {name: sum(getattr(row, name) for row in rows)
+              for name in ("visits", "calls", "meetings", "total")}
+    return render_template("activities/statistics.html", filter=found, problems=problems, rows=rows,
+                           totals=totals, people=choices, labels=FILTER_LABELS, units=UNITS,
+                           unit_labels=UNIT_LABELS)
+
+
+@bp.get("/activities/<int:activity_id>")
+def show(activity_id: int) -> str:
+    """One activity with its comments, for its author or anyone who sees its record."""
+    with container().session_factory() as session:
+        thread = thread_of(session, current_user.viewer, activity_id)
+    activity = thread.activity
+    record_url = _record_url(activity.subject_type, activity.subject_id) if thread.record_visible else None
+    return render_template("activities/show.html", thread=thread, activity=activity, record_url=record_url)
+
+
+def _record_url(subject: str, subject_id: int, anchor: str | None = None) -> str:
     endpoint, argument = PAGES[subject]
-    return redirect(url_for(endpoint, **{argument: subject_id}))
+    return url_for(endpoint, _anchor=anchor, **{argument: subject_id})
+
+
+def _flash_problems(form: FlaskForm, exc: InvalidInput) -> None:
+    for field, message in field_messages(exc).items():
+        flash(f"{form[field].label.text}: {message}" if field in form else message, "error")
 
 
 def _now() -> datetime:
     return container().engine.clock.now()
+

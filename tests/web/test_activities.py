@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+import bootstrap
 from tests.deals import standard_sale
 from tests.web.conftest import csrf_token
 from tests.web.test_lead_pages import demo_leads
@@ -12,21 +15,28 @@ from workflows.leads.models import Lead
 
 
 def test_a_call_logged_on_a_lead_marks_it_contacted_and_a_note_does_not(login, container):
+    bootstrap.deploy_shipped(container)
     leads = demo_leads(container)
     lead_id = leads["刘建华"]
+    bootstrap.follow_up_leads(container)
+    with container.session_factory() as session:
+        before = session.get_one(Lead, lead_id)
     rep = login("zhang.wei")
     page = rep.get(f"/leads/{lead_id}")
     token = csrf_token(page.text)
     assert rep.post(f"/lead/{lead_id}/activities", data={"csrf_token": token, "kind": "note",
                                                          "outcome": "Found their website"}).status_code == 302
     with container.session_factory() as session:
-        assert session.get_one(Lead, lead_id).last_contacted_at is None
+        unchanged = session.get_one(Lead, lead_id)
+        assert (unchanged.last_contacted_at, unchanged.recycle_at) == (before.last_contacted_at, before.recycle_at)
     assert rep.post(f"/lead/{lead_id}/activities", data={"csrf_token": token, "kind": "call",
                                                          "outcome": "Wants a demo", "next_step": "Visit on Monday"}
                     ).status_code == 302
     with container.session_factory() as session:
         lead = session.get_one(Lead, lead_id)
-        assert (lead.last_contacted_at, lead.status) == (container.engine.clock.now(), "working")
+        now = container.engine.clock.now()
+        assert (lead.last_contacted_at, lead.status) == (now, "working")
+        assert lead.recycle_at == now + timedelta(days=30)  # its follow-up starts over, at once
     page = rep.get(f"/leads/{lead_id}").text
     assert "Wants a demo" in page and "Visit on Monday" in page
 

@@ -1,0 +1,34 @@
+"""Reading filter values from a query string: a value that cannot be used is named with the
+reason and left out, so a bad link narrows nothing and breaks nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+
+from core.phrases import Phrase
+from workflows.inputs import MAX_PAGE, Checker
+
+Problems = dict[str, str]
+
+
+def one_of(raw: str, allowed: Collection[str], key: str, problems: Problems) -> str | None:
+    if raw and raw not in allowed:
+        problems[key] = Phrase("is not one of the allowed values")
+    return raw if raw in allowed else None
+
+
+def period(since_raw: str, until_raw: str, problems: Problems) -> tuple[date | None, date | None]:
+    """The first and last day of a period, both included; a last day before the first is left out."""
+    check = Checker()
+    since, until = check.date("since", since_raw), check.date("until", until_raw)
+    problems.update(check.problems)
+    if since is not None and until is not None and until < since:
+        problems["until"] = Phrase("must not be before the first day")
+        return since, None
+    return since, until
+
+
+def page_number(raw: str) -> int | None:
+    """A page or page size: a positive whole number, or None."""
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_PAGE else None

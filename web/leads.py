@@ -26,16 +26,20 @@ from core.errors import Conflict, InvalidInput, PermissionDenied
 from workflows.activities.service import activities_of
 from workflows.dedupe import Duplicate
 from workflows.inputs import parse_id
+from workflows.leads.cadence import follow_up_now
+from workflows.leads.follow_up_status import NO_CONTACT_DAYS
 from workflows.leads.manual_assignment import assign_leads
-from workflows.leads.models import RATINGS, SIZES, SOURCES
+from workflows.leads.models import RATINGS, SIZES, SOURCES, Pool
 from workflows.leads.pools import claim_lead, pools_of, release_lead
 from workflows.leads.service import (
     SCOPES,
     LeadInput,
     PossibleDuplicates,
     create_lead,
+    disqualify_lead,
     get_lead,
     list_leads,
+    qualify_lead,
     update_lead,
 )
 from workflows.org.service import list_active_users
@@ -44,7 +48,7 @@ from workflows.org.visibility import Viewer
 from .activities import ActivityForm
 from .choices import choices
 from .context import container
-from .forms import save, typed
+from .forms import field_messages, save, typed
 from .i18n import message_of, translated
 from .opportunities import SOURCE_LABELS as OPPORTUNITY_SOURCE_LABELS
 
@@ -56,6 +60,7 @@ LEAD_STATUS_LABELS = {
     "new": _l("New"), "working": _l("Working"), "qualified": _l("Qualified"), "converted": _l("Converted"),
     "disqualified": _l("Disqualified"), "pooled": _l("In the pool"),
 }
+FIELD_LABELS = {"reason": _l("Reason")}  # of the fields a lead action takes beside its form
 SCOPE_LABELS = {"mine": _l("My leads"), "visible": _l("All I may see"), "pool": _l("Public pool")}
 
 
@@ -92,11 +97,16 @@ def index() -> str:
     scope = request.args.get("scope", "mine")
     scope = scope if scope in SCOPES else "mine"
     page = max(1, request.args.get("page", 1, type=int))
+    days = request.args.get("no_contact", type=int)
+    no_contact = days if days in NO_CONTACT_DAYS else None
+    now = _now()
     with container().session_factory() as session:
-        leads, total = list_leads(session, viewer, scope, page, PER_PAGE)
+        leads, total = list_leads(session, viewer, scope, page, PER_PAGE,
+                                  (no_contact, now) if no_contact else None)
         people = list_active_users(session, viewer) if viewer.is_manager or viewer.is_admin else []
-    return render_template("leads/index.html", leads=leads, total=total, page=page, scope=scope,
-                           pages=ceil(total / PER_PAGE), query={"scope": scope}, people=people)
+    query: dict[str, Any] = {"scope": scope, **({"no_contact": no_contact} if no_contact else {})}
+    return render_template("leads/index.html", leads=leads, total=total, page=page, scope=scope, now=now,
+                           no_contact=no_contact, pages=ceil(total / PER_PAGE), query=query, people=people)
 
 
 @bp.post("/leads/assign")
@@ -107,6 +117,7 @@ def assign() -> Response:
     with container().uow() as uow:
         try:
             results = assign_leads(uow.session, viewer, ids, request.form.get("owner", ""), _now())
+            _follow_up(uow.session, [r.lead_id for r in results if r.problem is None])
             uow.commit()
         except (InvalidInput, PermissionDenied) as exc:
             flash(message_of(exc), "error")
@@ -146,9 +157,13 @@ def edit(lead_id: int) -> Any:
     form = LeadForm(obj=lead)
     duplicates: list[Duplicate] = []
     if form.validate_on_submit():
-        saved = save(form, _noting(duplicates, lambda session: update_lead(
-            session, viewer, lead_id, LeadInput(**typed(form, LeadInput)), _now(),
-            confirmed=bool(form.confirmed.data)).id))
+        def work(session: Session) -> int:
+            update_lead(session, viewer, lead_id, LeadInput(**typed(form, LeadInput)), _now(),
+                        confirmed=bool(form.confirmed.data))
+            _follow_up(session, [lead_id])
+            return lead_id
+
+        saved = save(form, _noting(duplicates, work))
         if saved is not None:
             flash(_("Changes saved."))
             return redirect(url_for("leads.show", lead_id=lead_id))
@@ -162,15 +177,29 @@ def show(lead_id: int) -> str:
     with container().session_factory() as session:
         lead = get_lead(session, viewer, lead_id)
         pools = pools_of(session, viewer)
+        home = session.get(Pool, lead.pool_id) if lead.pool_id else None
         activities = activities_of(session, viewer, "lead", lead_id)
-    return render_template("leads/show.html", lead=lead, pools=pools, activities=activities,
-                           activity_form=ActivityForm(), subject="lead", subject_id=lead_id)
+    return render_template("leads/show.html", lead=lead, pools=pools, activities=activities, home_pool=home,
+                           now=_now(), activity_form=ActivityForm(), subject="lead", subject_id=lead_id)
 
 
 @bp.post("/leads/<int:lead_id>/claim")
 def claim(lead_id: int) -> Response:
     return _act(lead_id, lambda session, viewer: claim_lead(session, viewer, lead_id, _now()),
                 _("The lead is yours now."))
+
+
+@bp.post("/leads/<int:lead_id>/qualify")
+def qualify(lead_id: int) -> Response:
+    return _act(lead_id, lambda session, viewer: qualify_lead(session, viewer, lead_id, _now()),
+                _("The lead is qualified: convert it when the customer is ready."))
+
+
+@bp.post("/leads/<int:lead_id>/disqualify")
+def disqualify(lead_id: int) -> Response:
+    reason = request.form.get("reason", "")
+    return _act(lead_id, lambda session, viewer: disqualify_lead(session, viewer, lead_id, reason, _now()),
+                _("The lead is disqualified; its follow-up has ended."))
 
 
 @bp.post("/leads/<int:lead_id>/release")
@@ -198,11 +227,20 @@ def _act(lead_id: int, work: Any, done: str) -> Response:
     with c.uow() as uow:
         try:
             work(uow.session, viewer)
+            _follow_up(uow.session, [lead_id])
             uow.commit()
             flash(done)
         except (Conflict, PermissionDenied) as exc:
             flash(message_of(exc), "error")
+        except InvalidInput as exc:
+            for field, message in field_messages(exc).items():
+                flash(f"{FIELD_LABELS[field]}: {message}" if field in FIELD_LABELS else message, "error")
     return redirect(url_for("leads.show", lead_id=lead_id))
+
+
+def _follow_up(session: Session, lead_ids: list[int]) -> None:
+    """Redo the follow-up cycles these leads' changes call for now, so the pages show them."""
+    follow_up_now(session, container().engine, lead_ids, _now())
 
 
 def _now() -> datetime:

@@ -25,14 +25,13 @@ from workflows.audit import record
 from workflows.contracts.models import Contract
 from workflows.inputs import parse_id
 from workflows.keys import CONTRACT, LEAD, OPPORTUNITY
-from workflows.leads.models import Lead, Pool
+from workflows.leads.models import HELD, Lead, Pool
 from workflows.leads.pools import to_pool
 from workflows.opportunities.models import Opportunity
 from workflows.org.models import User
 from workflows.org.rules import require_admin
 from workflows.org.visibility import Viewer
 
-OPEN_LEADS = ("new", "working", "qualified")
 OWNED: dict[str, Any] = {"accounts": Account, "contacts": Contact, "opportunities": Opportunity,
                          "contracts": Contract}
 # The business keys processes run under, by the record they name.
@@ -87,6 +86,7 @@ def hand_over(session: Session, engine: ProcessEngine, actor: Viewer, leaver_id:
             to_pool(lead, pool, now)
         else:
             lead.owner, lead.assigned_at, lead.updated_at = new, now, now
+            lead.reschedule_follow_up()
     session.execute(update(Lead).where(Lead.owner == old).values(owner=new))  # converted and lost ones
     record(session, actor.username, "handover", f"user:{leaver.id}",
            {**asdict(done), "successor": new, "leads_to_pool": pool.name if pool else None}, now)
@@ -104,7 +104,7 @@ def _processes(session: Session, username: str) -> list[int]:
 
 
 def _open_lead(username: str) -> ColumnElement[bool]:
-    return (Lead.owner == username) & Lead.status.in_(OPEN_LEADS)
+    return (Lead.owner == username) & Lead.status.in_(HELD)
 
 
 def _count(session: Session, model: Any, condition: ColumnElement[bool]) -> int:

@@ -18,8 +18,10 @@ from engine.validation import check_process
 from tests.engine.conftest import BUNDLES, FUNCTIONS, Run, fill, parsed
 from workflows.approvals.services import SERVICES as APPROVAL_SERVICES
 from workflows.leads.assignment import SERVICES as LEAD_SERVICES
+from workflows.leads.cadence import SERVICES as CADENCE_SERVICES
+from workflows.visits.services import SERVICES as VISIT_SERVICES
 
-SHIPPED_SERVICES = {*APPROVAL_SERVICES, *LEAD_SERVICES}
+SHIPPED_SERVICES = {*APPROVAL_SERVICES, *LEAD_SERVICES, *CADENCE_SERVICES, *VISIT_SERVICES}
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -99,7 +101,7 @@ def stage_of(task) -> tuple[str, str, int]:
 # -- every diagram deploys ---------------------------------------------------------------------
 
 
-def test_the_shipped_processes_are_the_seven_the_crm_starts():
+def test_the_shipped_processes_are_the_eight_the_crm_starts():
     keys = {p.key: p.name for name in BUNDLES for p in parsed(name).processes}
     assert keys == {
         "standard_sale": "Standard sale",
@@ -109,6 +111,7 @@ def test_the_shipped_processes_are_the_seven_the_crm_starts():
         "lead_followup": "Lead follow-up",
         "overdue_instalment": "Overdue instalment",
         "lead_intake": "Lead intake",
+        "visit_plan": "Visit plan",
     }
 
 
@@ -436,37 +439,83 @@ def test_an_overdue_instalment_is_chased_by_its_owner_who_records_what_was_promi
 # -- lead follow-up --------------------------------------------------------------------------------
 
 
-def test_the_follow_up_task_appears_once_the_interval_has_passed(engine_clock, start):
-    started = engine_clock.now()
-    run = start("lead_followup", owner="alice", followup_every="P7D")
-    assert run.ready() == []
-    [(_, due)] = waiting_timers(run.workflow)
-    assert due == started + timedelta(days=7)
+def _cycle(start, clock, rating: str = "warm", recycle_days: int = 30, warn_days: int = 3) -> Run:
+    now = clock.now()
+    return start("lead_followup", owner="alice", rating=rating, title="Wang Fang · 上海云杉", since=now.isoformat(),
+                 warn_at=(now + timedelta(days=recycle_days - warn_days)).isoformat(),
+                 recycle_at=(now + timedelta(days=recycle_days)).isoformat())
 
-    engine_clock.advance(days=6, hours=23)
+
+@pytest.mark.parametrize(("rating", "days"), [("hot", 3), ("warm", 7), ("cold", 15), ("", 7)])
+def test_the_rating_sets_how_long_a_lead_may_wait_for_a_follow_up(engine_clock, start, rating, days):
+    run = _cycle(start, engine_clock, rating)
+    assert run.ready() == []
+    engine_clock.advance(days=days, hours=-1)
     run.advance()
     assert run.ready() == []
-
     engine_clock.advance(hours=1, seconds=1)  # a timer fires once its moment has passed
     run.advance()
     task = run.only("Follow up lead")
     ext = task.task_spec.extensions
     assert (ext["assignee"], ext["candidateGroups"], ext["dueDate"]) == ("${owner}", ["sales_rep"], "P1D")
-    assert run.deliver("contact_logged", {"channel": "call"}) is False  # the timer already won the race
-    assert validate_submission(ext["form"], {"note": "Left a voicemail"})[1] == {"result": "is required"}
-    run.submit(run.only("Follow up lead"), {"result": "no_answer", "note": "Left a voicemail"})
-    assert run.ended_at == ["Cycle done"]
-    assert run.data["result"] == "no_answer"
 
 
-def test_a_logged_contact_ends_the_cycle_without_a_follow_up(engine_clock, start):
-    run = start("lead_followup", owner="alice", followup_every="P7D")
-    engine_clock.advance(days=3)
-    assert run.deliver("contact_logged", {"channel": "visit"}) is True
-    assert run.ended_at == ["Contact made"]
-    assert run.data["channel"] == "visit"
-    assert waiting_timers(run.workflow) == []
-
-    engine_clock.advance(days=8)
+def test_a_cycle_counts_from_the_last_contact_not_from_when_it_started(engine_clock, start):
+    now = engine_clock.now()
+    run = start("lead_followup", owner="alice", rating="hot", title="Wang Fang", since=(now - timedelta(days=5))
+                .isoformat(), warn_at=(now + timedelta(days=22)).isoformat(),
+                recycle_at=(now + timedelta(days=25)).isoformat())
+    engine_clock.advance(seconds=1)
     run.advance()
-    assert run.ready() == [] and run.ended_at == ["Contact made"]
+    run.only("Follow up lead")  # three days after a contact five days ago: due already
+
+
+def test_a_follow_up_that_could_not_reach_the_lead_comes_back_after_the_same_period(engine_clock, start):
+    run = _cycle(start, engine_clock, "hot")
+    engine_clock.advance(days=3, seconds=1)
+    run.advance()
+    task = run.only("Follow up lead")
+    assert validate_submission(task.task_spec.extensions["form"], {"outcome": "x"})[1] == {
+        "result": "is required"}
+    run.submit(task, {"result": "no_answer", "outcome": "Voicemail"})
+    assert run.ready() == [] and run.services.calls == ["lead.log_follow_up"]
+    engine_clock.advance(days=3, seconds=1)
+    run.advance()
+    run.submit(run.only("Follow up lead"), {"result": "call", "outcome": "Wants a demo"})
+    assert run.ended_at == ["Contact made"] and waiting_timers(run.workflow) == []
+
+
+def test_a_contact_logged_meanwhile_ends_the_cycle_and_its_open_follow_up(engine_clock, start):
+    run = _cycle(start, engine_clock, "hot")
+    engine_clock.advance(days=4)
+    run.advance()
+    run.only("Follow up lead")
+    assert run.deliver("contact_logged", {"contacted_at": engine_clock.now().isoformat()}) is True
+    assert run.ended_at == ["Contact made"] and run.ready() == [] and waiting_timers(run.workflow) == []
+    assert run.workflow.is_completed()
+
+
+def test_without_contact_the_owner_is_warned_then_the_lead_is_recycled(engine_clock, start):
+    run = _cycle(start, engine_clock, "cold", recycle_days=30, warn_days=3)
+    engine_clock.advance(days=26, hours=23)
+    run.advance()
+    assert run.services.calls == [] and len(run.ready()) == 1  # the day-15 follow-up, still open
+    engine_clock.advance(days=1, hours=2)
+    run.advance()
+    assert run.services.calls == ["lead.warn_recycle"]
+    engine_clock.advance(days=3)
+    run.advance()
+    assert run.services.calls == ["lead.warn_recycle", "lead.recycle"]
+    assert run.ended_at == ["Owner warned", "Back in the pool"]
+    assert run.ready() == [] and run.workflow.is_completed()
+
+
+def test_catching_up_after_an_outage_gives_one_follow_up_one_warning_one_recycling(engine_clock, start):
+    run = _cycle(start, engine_clock, "hot", recycle_days=60, warn_days=3)
+    engine_clock.advance(days=59)  # the scheduler was down for eight weeks
+    run.advance()
+    assert [t.task_spec.bpmn_name for t in run.ready()] == ["Follow up lead"]
+    assert run.services.calls == ["lead.warn_recycle"]
+    engine_clock.advance(days=2)
+    run.advance()
+    assert run.services.calls == ["lead.warn_recycle", "lead.recycle"] and "Back in the pool" in run.ended_at

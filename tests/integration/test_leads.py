@@ -14,6 +14,7 @@ from core.errors import Conflict, NotFound, PermissionDenied
 from tests.deals import standard_sale
 from tests.usecases import refused, run
 from workflows.accounts.models import Account, Contact
+from workflows.activities.service import ActivityInput, activities_of, log_activity
 from workflows.dedupe import load_default_rules, refresh_match_columns
 from workflows.leads import conversion, intake, pools, service
 from workflows.leads.demo import load_demo_leads
@@ -78,7 +79,8 @@ def test_pool_members_claim_a_lead_once_and_outsiders_never_see_it(container, as
     with pytest.raises(NotFound):
         run(container, pools.claim_lead, as_("sun.li"), lead.id, clock.now())
     claimed = run(container, pools.claim_lead, as_("wang.fang"), lead.id, clock.now())
-    assert (claimed.owner, claimed.pool_id, claimed.status) == ("wang.fang", None, "working")
+    # Its pool is where it goes back to if wang.fang gives it up or stops following it up.
+    assert (claimed.owner, claimed.pool_id, claimed.status) == ("wang.fang", shanghai_pool, "working")
     with pytest.raises(NotFound):  # out of the pool, it is wang.fang's: zhang.wei no longer sees it
         run(container, pools.claim_lead, as_("zhang.wei"), lead.id, clock.now())
 
@@ -155,6 +157,8 @@ def test_a_converted_lead_becomes_an_account_a_contact_and_a_running_opportunity
     rep = as_("wang.fang")
     lead = run(container, service.create_lead, rep, LeadInput("Emily Zhou", "Suzhou Parts", "Plant manager",
                                                               "13962150001", source="event"), clock.now())
+    run(container, log_activity, rep, "lead", lead.id, ActivityInput("visit", outcome="Saw the plant"),
+        "Asia/Shanghai", clock.now())
     done = run(container, conversion.convert_lead, container.engine, rep, lead.id, conversion.ConversionInput(
         business_type_id=str(sale["type"]), amount="80000"), clock.now())
     assert done.status == "converted" and done.converted_at == clock.now()
@@ -165,6 +169,9 @@ def test_a_converted_lead_becomes_an_account_a_contact_and_a_running_opportunity
     assert (account.name, account.owner, contact.name, contact.account_id) == (
         "Suzhou Parts", "wang.fang", "Emily Zhou", account.id)
     assert (deal.amount, deal.source, deal.stage) == (Decimal("80000.00"), "event", "discover")
+    with container.session_factory() as session:  # its history went along to the account
+        assert [a.outcome for a in activities_of(session, rep, "account", account.id)] == ["Saw the plant"]
+        assert activities_of(session, rep, "lead", lead.id) == []
     with pytest.raises(Conflict):
         run(container, conversion.convert_lead, container.engine, rep, lead.id, conversion.ConversionInput(),
             clock.now())

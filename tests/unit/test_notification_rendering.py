@@ -28,9 +28,16 @@ CONTEXTS = {
     "approval_escalated": {"approver": "Chen Hao", "record": "Contract 12", "waiting_since": WHEN},
     "approval_decided": {"record": "Contract 12", "decision": "rejected", "decided_by": "Chen Hao",
                          "comment": "Margin too low"},
-    "recycled_to_pool": {"record": "ACME", "pool": "East China", "reason": "no follow-up in 30 days"},
+    "recycled_to_pool": {"record": "ACME", "pool": "East China", "days": 30},
+    "recycle_warning": {"record": "ACME", "pool": "East China", "recycle_at": WHEN, "since": WHEN},
+    "recycled_team": {"record": "ACME", "pool": "East China", "owner": "Liu Yang", "days": 30},
     "daily_digest": {"day": date(2026, 1, 5), "due_today": ["Call ACME"], "overdue": ["Visit Beta"],
                      "approvals": ["Contract 12"]},
+    "activity_comment": {"commenter": "Liu Yang", "record": "ACME", "kind": "visit", "happened_at": WHEN,
+                         "comment": "Ask about the budget next time"},
+    "birthday_reminder": {"contact": "Zhou Liqun", "account": "ACME", "birthday": date(2026, 1, 8), "days": 3},
+    "holiday_greetings": {"holidays": ["Spring Festival"], "first_day": date(2026, 2, 16),
+                          "contacts": ["Zhou Liqun · ACME"], "more": 2},
 }
 
 

@@ -8,29 +8,20 @@ does not. Functions work in the caller's ``Session`` and never commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from workflows.accounts.contacts import get_contact
-from workflows.accounts.service import get_account
 from workflows.inputs import Checker
-from workflows.leads.service import get_lead
-from workflows.opportunities.service import get_opportunity
 from workflows.org.visibility import Viewer
 
 from .models import CONTACT_KINDS, KINDS, Activity
+from .records import RECORDS
 
 MAX_PER_RECORD = 200
-# How each kind of record is found for a viewer; each answers NotFound for what they may not see.
-RECORDS: dict[str, Callable[[Session, Viewer, int], Any]] = {
-    "lead": get_lead, "account": get_account, "contact": get_contact, "opportunity": get_opportunity,
-}
 
 
 @dataclass(frozen=True)
@@ -62,13 +53,15 @@ def log_activity(session: Session, viewer: Viewer, subject_type: str, subject_id
             record.last_contacted_at = happened
         if record.status == "new":
             record.status = "working"
+        record.reschedule_follow_up()
     session.flush()
     return activity
 
 
 def activities_of(session: Session, viewer: Viewer, subject_type: str, subject_id: int) -> list[Activity]:
-    """The record's activities, newest first, if the viewer may see the record."""
+    """The record's activities, newest first, with their comment threads, if the viewer may see
+    the record (and so read what was said about it)."""
     RECORDS[subject_type](session, viewer, subject_id)
-    return list(session.scalars(select(Activity).where(
+    return list(session.scalars(select(Activity).options(selectinload(Activity.comments)).where(
         Activity.subject_type == subject_type, Activity.subject_id == subject_id)
         .order_by(Activity.happened_at.desc(), Activity.id.desc()).limit(MAX_PER_RECORD)))

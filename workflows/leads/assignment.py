@@ -22,8 +22,7 @@ from engine import ServiceCall
 from workflows.keys import LEAD, record_id
 from workflows.org.models import OrgUnit, User, UserRole
 
-from .models import Lead
-from .pools import HELD
+from .models import HELD, Lead
 
 METHODS = ("round_robin", "least_loaded")
 def assign(call: ServiceCall, now: datetime) -> dict[str, str | None]:
@@ -41,8 +40,9 @@ def assign(call: ServiceCall, now: datetime) -> dict[str, str | None]:
     rep = next_rep(call.session, team, method if method in METHODS else "round_robin")
     if rep is None:
         return {"owner": None, "reason": f"{team_name} has no active rep: the lead stays in its pool"}
-    lead.owner, lead.pool_id, lead.status, lead.team_unit_id = rep, None, "new", team.id
+    lead.owner, lead.status, lead.team_unit_id = rep, "new", team.id
     lead.assigned_at = lead.updated_at = now
+    lead.reschedule_follow_up()
     return {"owner": rep, "reason": f"{method} in {team_name}"}
 
 

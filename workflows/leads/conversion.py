@@ -1,6 +1,7 @@
 """Converting a qualified lead: into an account (a new one, or the existing customer a
 duplicate rule recognises), a contact at it, and optionally an opportunity of a chosen
-business type, whose pipeline starts at once. One transaction: all of it, or nothing.
+business type, whose pipeline starts at once. The lead's activities move to the account and
+its follow-up cadence ends. One transaction: all of it, or nothing.
 
 The account, contact and opportunity are made by their own use cases, so their checks,
 duplicate rules and visibility apply exactly as when a rep enters them by hand.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, reject_fields
@@ -18,12 +20,14 @@ from core.phrases import Phrase
 from engine import ProcessEngine
 from workflows.accounts.contacts import ContactInput, create_contact
 from workflows.accounts.service import AccountInput, create_account, get_account
+from workflows.activities.models import Activity
 from workflows.dedupe import Duplicate, find_duplicates
 from workflows.inputs import parse_id
 from workflows.opportunities.models import SOURCES as OPPORTUNITY_SOURCES
 from workflows.opportunities.service import OpportunityInput, create_opportunity
 from workflows.org.visibility import Viewer
 
+from .cadence import follow_up_now
 from .models import Lead
 from .service import get_lead
 
@@ -75,6 +79,11 @@ def convert_lead(session: Session, engine: ProcessEngine, viewer: Viewer, lead_i
             contact_id=str(contact.id), owner=lead.owner), now)
         lead.opportunity_id = opportunity.id
     lead.account_id, lead.contact_id = account.id, contact.id
+    # Its history goes with it: the calls and visits are the customer's now, on its account page.
+    session.execute(update(Activity).where(Activity.subject_type == "lead", Activity.subject_id == lead.id)
+                    .values(subject_type="account", subject_id=account.id))
     lead.status, lead.converted_at, lead.updated_at = "converted", now, now
+    lead.reschedule_follow_up()
+    follow_up_now(session, engine, [lead.id], now)  # its cadence ends
     session.flush()
     return lead

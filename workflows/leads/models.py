@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime
@@ -20,8 +20,11 @@ from workflows.opportunities.models import SOURCES as OPPORTUNITY_SOURCES
 SOURCES = (*(source for source in OPPORTUNITY_SOURCES if source != "other"), "manual")
 RATINGS = ("hot", "warm", "cold")
 STATUSES = ("new", "working", "qualified", "converted", "disqualified", "pooled")
+HELD = ("new", "working", "qualified")  # being worked by its owner: followed up, counted against max_held
 SIZES = ("1-49", "50-199", "200-999", "1000+")
 POOL_ROLES = ("member", "admin")
+DEFAULT_RECYCLE_AFTER_DAYS = 30
+DEFAULT_WARN_DAYS_BEFORE = 3
 
 
 class Pool(Base):
@@ -34,8 +37,9 @@ class Pool(Base):
     max_claims_per_day: Mapped[int] = mapped_column(Integer, default=20)
     max_held: Mapped[int] = mapped_column(Integer, default=200)  # leads a member may own at once
     reclaim_after_days: Mapped[int] = mapped_column(Integer, default=30)  # a former owner waits this long
-    recycle_after_days: Mapped[int] = mapped_column(Integer, default=30)  # no contact this long: back here
-    warn_days_before: Mapped[int] = mapped_column(Integer, default=3)
+    # No contact this long: back here, with a warning to the owner some days before.
+    recycle_after_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_RECYCLE_AFTER_DAYS)
+    warn_days_before: Mapped[int] = mapped_column(Integer, default=DEFAULT_WARN_DAYS_BEFORE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -54,6 +58,8 @@ class Lead(Base):
         Index("ix_lead_owner_status", "owner", "status"),
         Index("ix_lead_pool_created", "pool_id", "created_at"),
         Index("ix_lead_owner_contacted", "owner", "last_contacted_at"),
+        Index("ix_lead_owner_since", "owner", "followup_since"),
+        Index("ix_lead_followup_stale", "followup_stale", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,7 +82,7 @@ class Lead(Base):
     match_company: Mapped[str] = mapped_column(String(200), default="", index=True)
     owner: Mapped[str | None] = mapped_column(String(100))
     team_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
-    pool_id: Mapped[int | None] = mapped_column(ForeignKey("lead_pool.id"))
+    pool_id: Mapped[int | None] = mapped_column(ForeignKey("lead_pool.id"))  # it waits in, or returns to
     former_owner: Mapped[str | None] = mapped_column(String(100))
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -86,9 +92,23 @@ class Lead(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # What a qualified lead became: its account and contact, and the opportunity if one was opened.
     converted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    disqualified_reason: Mapped[str] = mapped_column(String(300), default="")
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("opportunity.id"))
+    # Asked not to be emailed or texted (the record's page, or an unsubscribe link): bulk sends skip it.
+    email_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    sms_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The follow-up cycle (workflows.leads.cadence): its instance, the contact or assignment it
+    # counts from, when the lead goes back to its pool, and whether the cycle needs redoing.
+    followup_instance_id: Mapped[int | None] = mapped_column(Integer)
+    followup_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recycle_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    followup_stale: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def reschedule_follow_up(self) -> None:
+        """Its cycle no longer fits (new owner, rating, contact or status): the cadence redoes it."""
+        self.followup_stale = True
 
 
 class PoolClaim(Base):

@@ -17,10 +17,9 @@ from core.errors import Conflict, NotFound, PermissionDenied
 from core.phrases import Phrase
 from workflows.org.visibility import Viewer
 
-from .models import Lead, Pool, PoolClaim, PoolMember
+from .models import HELD, Lead, Pool, PoolClaim, PoolMember
 from .service import get_lead
 
-HELD = ("new", "working", "qualified")  # a rep's leads that count against a pool's max_held
 CLAIM_WINDOW = timedelta(hours=24)
 
 
@@ -34,8 +33,9 @@ def claim_lead(session: Session, viewer: Viewer, lead_id: int, now: datetime) ->
         raise NotFound(Phrase("This lead does not exist"))
     _check_limits(session, viewer, pool, lead, now)
     session.add(PoolClaim(pool_id=pool.id, lead_id=lead.id, username=viewer.username, claimed_at=now))
-    lead.owner, lead.pool_id, lead.status = viewer.username, None, "working"
+    lead.owner, lead.status = viewer.username, "working"
     lead.assigned_at = lead.updated_at = now
+    lead.reschedule_follow_up()
     session.flush()
     return lead
 
@@ -57,6 +57,7 @@ def to_pool(lead: Lead, pool: Pool, now: datetime) -> Lead:
     """Put a lead in ``pool``, remembering who had it (release, recycling, a leaver's handover)."""
     lead.former_owner, lead.released_at = lead.owner, now
     lead.owner, lead.pool_id, lead.status, lead.updated_at = None, pool.id, "pooled", now
+    lead.reschedule_follow_up()
     return lead
 
 

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.errors import InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.phrases import Phrase
 from workflows.dedupe import Duplicate, check_duplicates, phone_e164, refresh_match_columns
 from workflows.inputs import Checker, page_window
 from workflows.org.visibility import Viewer, owner_condition
 
-from .models import RATINGS, SIZES, SOURCES, Lead, PoolMember
+from .follow_up_status import not_contacted_for
+from .models import HELD, RATINGS, SIZES, SOURCES, Lead, PoolMember
 
 MAX_PER_PAGE = 100
 SCOPES = ("mine", "visible", "pool")
@@ -69,7 +71,7 @@ def create_lead(session: Session, actor: Viewer | None, data: LeadInput, now: da
         _duplicates(session, values, None, confirmed)
     if owner is None and pool_id is None and actor is not None:
         owner = actor.username
-    lead = Lead(**values, owner=owner, pool_id=pool_id if owner is None else None,
+    lead = Lead(**values, owner=owner, pool_id=pool_id,
                 status="new" if owner else "pooled", assigned_at=now if owner else None,
                 created_by=actor.username if actor else None, created_at=now, updated_at=now)
     refresh_match_columns(lead)
@@ -83,10 +85,38 @@ def update_lead(session: Session, viewer: Viewer, lead_id: int, data: LeadInput,
     lead = get_lead(session, viewer, lead_id, for_update=True)
     values = checked(data)
     _duplicates(session, values, lead.id, confirmed)
+    if values["rating"] != lead.rating:  # a new rating, a new follow-up frequency
+        lead.reschedule_follow_up()
     for name, value in values.items():
         setattr(lead, name, value)
     refresh_match_columns(lead)
     lead.updated_at = now
+    session.flush()
+    return lead
+
+
+def qualify_lead(session: Session, viewer: Viewer, lead_id: int, now: datetime) -> Lead:
+    """The rep judged the lead worth converting; it stays theirs and keeps being followed up."""
+    lead = get_lead(session, viewer, lead_id, for_update=True)
+    if lead.owner is None or lead.status not in ("new", "working"):
+        raise Conflict(Phrase("Only a new or working lead can be qualified; this one is %(status)s",
+                              status=lead.status))
+    lead.status, lead.updated_at = "qualified", now
+    session.flush()
+    return lead
+
+
+def disqualify_lead(session: Session, viewer: Viewer, lead_id: int, reason: str, now: datetime) -> Lead:
+    """Not a prospect after all, and why; its follow-up ends."""
+    lead = get_lead(session, viewer, lead_id, for_update=True)
+    if lead.owner is None or lead.status not in HELD:
+        raise Conflict(Phrase("Only a lead someone is working can be disqualified; this one is %(status)s",
+                              status=lead.status))
+    check = Checker()
+    lead.disqualified_reason = check.text("reason", reason, 300, required=True)
+    check.done()
+    lead.status, lead.updated_at = "disqualified", now
+    lead.reschedule_follow_up()
     session.flush()
     return lead
 
@@ -136,15 +166,19 @@ def get_lead(session: Session, viewer: Viewer, lead_id: int, *, for_update: bool
 
 
 def list_leads(session: Session, viewer: Viewer, scope: str = "mine", page: int = 1,
-               per_page: int = 25) -> tuple[list[Lead], int]:
+               per_page: int = 25, no_contact: tuple[int, datetime] | None = None) -> tuple[list[Lead], int]:
     """One page of the viewer's leads ("mine"), all they may see ("visible"), or those waiting
-    in their pools ("pool"), newest first, with the total."""
+    in their pools ("pool"), newest first, with the total. ``no_contact`` (days, now) keeps
+    those not contacted for that long, longest first."""
     condition = {"mine": Lead.owner == viewer.username, "visible": visible_condition(viewer),
                  "pool": Lead.owner.is_(None) & _in_my_pools(viewer)}[scope if scope in SCOPES else "mine"]
+    order: list[Any] = [Lead.created_at.desc(), Lead.id.desc()]
+    if no_contact is not None:
+        condition = condition & not_contacted_for(*no_contact)
+        order = [Lead.followup_since, Lead.id]
     limit, offset = page_window(page, per_page, MAX_PER_PAGE)
     total = session.scalar(select(func.count()).select_from(Lead).where(condition)) or 0
-    rows = session.scalars(select(Lead).where(condition).order_by(Lead.created_at.desc(), Lead.id.desc())
-                           .limit(limit).offset(offset)).all()
+    rows = session.scalars(select(Lead).where(condition).order_by(*order).limit(limit).offset(offset)).all()
     return list(rows), total
 
 

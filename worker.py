@@ -16,6 +16,7 @@ from core.settings import Settings, SettingsError
 from engine import fire_due_timers
 from notifications import DELIVER_TASK, SWEEP_INTERVAL_SECONDS, SWEEP_TASK
 from workflows.leads.imports import IMPORT_TASK, run_import
+from workflows.messaging.running import SEND_TASK, outlets, run_send
 
 try:
     settings = Settings.from_env()
@@ -25,8 +26,11 @@ celery_app = make_celery(settings)
 celery_app.conf.beat_schedule = {
     "fire-due-timers": {"task": "dealflow.fire_due_timers", "schedule": settings.timer_interval_seconds},
     "requeue-deliveries": {"task": SWEEP_TASK, "schedule": SWEEP_INTERVAL_SECONDS},
+    "follow-up-leads": {"task": "dealflow.follow_up_leads", "schedule": settings.timer_interval_seconds},
     "chase-overdue-instalments": {"task": "dealflow.chase_overdue",
                                   "schedule": bootstrap.CHASE_INTERVAL_SECONDS},
+    "daily-reminders": {"task": "dealflow.daily_reminders",
+                        "schedule": bootstrap.DAILY_CHECK_INTERVAL_SECONDS},
 }
 
 
@@ -41,10 +45,24 @@ def fire_due_timers_task() -> dict[str, object]:
     return {"fired": report.fired, "failed": [list(f) for f in report.failed]}
 
 
+@celery_app.task(name="dealflow.follow_up_leads")
+def follow_up_leads_task() -> dict[str, object]:
+    report = bootstrap.follow_up_leads(container())
+    return {"started": report.started, "failed": [list(f) for f in report.failed]}
+
+
 @celery_app.task(name="dealflow.chase_overdue")
 def chase_overdue_task() -> dict[str, object]:
     report = bootstrap.chase_overdue(container())
     return {"started": report.started, "failed": [list(f) for f in report.failed]}
+
+
+@celery_app.task(name="dealflow.daily_reminders")
+def daily_reminders_task() -> dict[str, object]:
+    report = bootstrap.send_daily_reminders(container())
+    return {"day": report.day.isoformat(), "ran": report.ran, "digests": report.digests,
+            "birthdays": report.birthdays, "greetings": report.greetings,
+            "failed": [list(f) for f in report.failed]}
 
 
 @celery_app.task(name=DELIVER_TASK, bind=True, max_retries=None)
@@ -66,3 +84,11 @@ def requeue_deliveries_task() -> int:
 def run_lead_import_task(job_id: int) -> str:
     """Run one lead import; it commits in batches and resumes where it stopped if run again."""
     return run_import(container().session_factory, job_id, container().engine.clock)
+
+
+@celery_app.task(name=SEND_TASK, time_limit=3 * 3600)
+def run_message_send_task(send_id: int) -> str:
+    """Run one send; a second job for it finds it taken, and a resumed one never sends twice."""
+    c = container()
+    return run_send(c.session_factory, send_id, c.engine.clock,
+                    outlets(c.settings, c.notifications.postman.senders))

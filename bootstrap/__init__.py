@@ -29,12 +29,17 @@ from workflows.contracts.chasing import ChaseReport, chase_overdue_instalments
 from workflows.contracts.demo import load_demo_contracts
 from workflows.dedupe import load_default_rules
 from workflows.leads.assignment import SERVICES as LEAD_SERVICES
+from workflows.leads.cadence import SERVICES as CADENCE_SERVICES
+from workflows.leads.cadence import SweepReport, reconcile_stale
 from workflows.leads.demo import load_demo_leads
 from workflows.opportunities.demo import load_demo_pipelines
 from workflows.opportunities.tracking import follow_pipeline
 from workflows.org.demo import DemoLogin
 from workflows.org.demo import load_demo as load_demo_org
+from workflows.reminders.daily import DailyReport, run_daily
 from workflows.services import register as register_services
+from workflows.visits.demo import load_demo_visits
+from workflows.visits.services import SERVICES as VISIT_SERVICES
 from workflows.workdays import WorkingDays
 
 SHIPPED_PROCESSES = Path(__file__).resolve().parent.parent / "bpmn"
@@ -57,7 +62,8 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
     db = make_engine(settings.database_url)
     clock = clock or SystemClock()
     services = ServiceRegistry()
-    register_services(services, clock, {**APPROVAL_SERVICES, **LEAD_SERVICES})
+    register_services(services, clock, {**APPROVAL_SERVICES, **LEAD_SERVICES, **CADENCE_SERVICES,
+                                         **VISIT_SERVICES})
     working_days = WorkingDays(clock, settings.holidays, settings.time_zone)
     session_factory = make_session_factory(db)
     return Container(
@@ -100,9 +106,27 @@ def chase_overdue(container: Container) -> ChaseReport:
                                      container.engine.clock.now().date())
 
 
+def follow_up_leads(container: Container) -> SweepReport:
+    """Give each lead whose owner, rating, contact or status changed the follow-up cycle that
+    now fits; run with the timer sweep by Celery beat or the embedded scheduler."""
+    return reconcile_stale(container.engine, container.session_factory)
+
+
+# The daily digest and reminders go out at DEALFLOW_DIGEST_HOUR; looking every ten minutes
+# sends them within ten minutes of it, or as soon as the app is back after an outage.
+DAILY_CHECK_INTERVAL_SECONDS = 600.0
+
+
+def send_daily_reminders(container: Container, force: bool = False) -> DailyReport:
+    """Each user's daily digest, birthday reminders and holiday greetings, once a day from the
+    configured hour (``force``: now); run by Celery beat, the embedded scheduler or the CLI."""
+    return run_daily(container.session_factory, container.settings, container.engine.clock.now(), force)
+
+
 def load_demo(container: Container) -> list[DemoLogin]:
-    """The demo company: people, customers, products, contracts (one waiting for approval), and
-    deals at every stage of the shipped pipelines (deploy them first). Idempotent, one transaction."""
+    """The demo company: people, customers, products, contracts (one waiting for approval), deals
+    at every stage of the shipped pipelines and a few planned visits (deploy them first).
+    Idempotent, one transaction."""
     now = container.engine.clock.now()
     with container.uow() as uow:
         logins = load_demo_org(uow.session, now)
@@ -113,5 +137,6 @@ def load_demo(container: Container) -> list[DemoLogin]:
         load_demo_leads(uow.session, now)
         load_demo_pipelines(uow.session, container.engine, now)
         load_demo_approvals(uow.session, container.engine)
+        load_demo_visits(uow.session, container.engine, now)
         uow.commit()
     return logins

@@ -28,7 +28,9 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         api,
         approvals,
         auth,
+        bulk_send,
         business_types,
+        calendar,
         catalog,
         cli,
         contract_approvals,
@@ -43,13 +45,17 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         inbox,
         instances,
         lead_conversion,
+        lead_follow_up,
         lead_forms,
         lead_imports,
         leads,
+        merges,
+        message_templates,
         notifications,
         opportunities,
         opportunity_board,
         opportunity_lists,
+        opt_outs,
         out_of_office,
         pools,
         processes,
@@ -57,6 +63,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         security,
         tasks,
         tokens,
+        visits,
         web_to_lead,
     )
 
@@ -74,9 +81,15 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     app.register_blueprint(opportunity_board.bp)
     app.register_blueprint(business_types.bp)
     app.register_blueprint(leads.bp)
+    app.register_blueprint(lead_follow_up.bp)
     app.register_blueprint(activities.bp)
+    app.register_blueprint(visits.bp)
+    app.register_blueprint(calendar.bp)
     app.register_blueprint(lead_conversion.bp)
     lead_imports.init_app(app)
+    app.register_blueprint(message_templates.bp)
+    bulk_send.init_app(app)
+    app.register_blueprint(opt_outs.bp)
     app.register_blueprint(lead_forms.bp)
     web_to_lead.init_app(app)
     app.register_blueprint(pools.bp)
@@ -88,6 +101,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     app.register_blueprint(contract_types.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(handover.bp)
+    app.register_blueprint(merges.bp)
     app.register_blueprint(duplicate_rules.bp)
     app.register_blueprint(tokens.bp)
     notifications.init_app(app)

@@ -26,7 +26,9 @@ from .errors import is_api_request
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 PUBLIC_ENDPOINTS = {"auth.login", "static", "processes.health", "set_language",
-                    "web_to_lead.show", "web_to_lead.submit"}  # customers' websites (web_to_lead.py)
+                    "web_to_lead.show", "web_to_lead.submit",  # customers' websites (web_to_lead.py)
+                    "calendar.feed",  # phones subscribed to a private feed address (calendar.py)
+                    "opt_outs.unsubscribe_page"}  # the link in bulk email (opt_outs.py)
 
 
 class SessionUser(UserMixin):  # type: ignore[misc]

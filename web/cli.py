@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(serve)
     app.cli.add_command(sweep_timers)
     app.cli.add_command(chase_overdue_command)
+    app.cli.add_command(send_daily_reminders_command)
     app.cli.add_command(load_demo_command)
 
 
@@ -54,9 +55,12 @@ def load_demo_command() -> None:
 @click.command("sweep-timers")
 @with_appcontext
 def sweep_timers() -> None:
-    """Fire every due timer once (what the scheduler does every few seconds)."""
+    """Fire every due timer once and bring the leads' follow-up cycles up to date (what the
+    scheduler does every few seconds)."""
     report = fire_due_timers(container().engine, container().session_factory)
     click.echo(f"fired {report.fired}, failed {len(report.failed)}")
+    followed = bootstrap.follow_up_leads(container())
+    click.echo(f"follow-up cycles started {len(followed.started)}, failed {len(followed.failed)}")
 
 
 @click.command("chase-overdue")
@@ -65,6 +69,16 @@ def chase_overdue_command() -> None:
     """Start a chase for every newly overdue instalment (what the scheduler does hourly)."""
     report = bootstrap.chase_overdue(container())
     click.echo(f"chasing {len(report.started)} instalments, failed {len(report.failed)}")
+
+
+@click.command("send-daily-reminders")
+@with_appcontext
+def send_daily_reminders_command() -> None:
+    """Send today's digests, birthday reminders and holiday greetings now (what the scheduler
+    does once a day at DEALFLOW_DIGEST_HOUR); nobody is told the same thing twice."""
+    report = bootstrap.send_daily_reminders(container(), force=True)
+    click.echo(f"{report.day}: digests {report.digests}, birthday reminders {report.birthdays}, "
+               f"holiday greetings {report.greetings}, failed {len(report.failed)}")
 
 
 @click.command("serve")
@@ -77,8 +91,12 @@ def serve(host: str, port: int) -> None:
     if c.settings.scheduler == "embedded":
         PeriodicThread(c.settings.timer_interval_seconds,
                        lambda: fire_due_timers(c.engine, c.session_factory), "timer-sweep").start()
+        PeriodicThread(c.settings.timer_interval_seconds, lambda: bootstrap.follow_up_leads(c),
+                       "lead-follow-up").start()
         PeriodicThread(SWEEP_INTERVAL_SECONDS, c.notifications.sweep, "delivery-sweep").start()
         PeriodicThread(bootstrap.CHASE_INTERVAL_SECONDS, lambda: bootstrap.chase_overdue(c),
                        "overdue-instalments").start()
+        PeriodicThread(bootstrap.DAILY_CHECK_INTERVAL_SECONDS, lambda: bootstrap.send_daily_reminders(c),
+                       "daily-reminders").start()
     click.echo(f"Dealflow is running at http://{host}:{port}/  (Ctrl+C to stop)")
     run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
@@ -54,6 +54,9 @@ class Contact(Base):
     match_name: Mapped[str] = mapped_column(String(120), default="", index=True)
     match_email: Mapped[str] = mapped_column(String(200), default="", index=True)
     phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
+    # Asked not to be emailed or texted (the contact's page, or an unsubscribe link): sends skip it.
+    email_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    sms_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

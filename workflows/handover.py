@@ -1,7 +1,7 @@
 """Handover when a rep leaves: one act moves everything they own to a successor.
 
-Leads go to the successor or back to a pool; accounts, contacts, opportunities and
-contracts to the successor. Open tasks assigned to the leaver are reassigned through the
+Leads go to the successor or back to a pool; accounts, contacts, opportunities,
+contracts and planned visits to the successor. Open tasks assigned to the leaver are reassigned through the
 engine (their history says so), and running processes of the moved records, or started
 for the leaver, get the successor as their ``owner``, so tasks still to come reach the
 successor too. A preview shows the counts first; the act is audited. One transaction.
@@ -24,18 +24,19 @@ from workflows.accounts.models import Account, Contact
 from workflows.audit import record
 from workflows.contracts.models import Contract
 from workflows.inputs import parse_id
-from workflows.keys import CONTRACT, LEAD, OPPORTUNITY
+from workflows.keys import CONTRACT, LEAD, OPPORTUNITY, VISIT
 from workflows.leads.models import HELD, Lead, Pool
 from workflows.leads.pools import to_pool
 from workflows.opportunities.models import Opportunity
 from workflows.org.models import User
 from workflows.org.rules import require_admin
 from workflows.org.visibility import Viewer
+from workflows.visits.models import VisitPlan
 
 OWNED: dict[str, Any] = {"accounts": Account, "contacts": Contact, "opportunities": Opportunity,
                          "contracts": Contract}
 # The business keys processes run under, by the record they name.
-KEYED: dict[str, Any] = {OPPORTUNITY: Opportunity, CONTRACT: Contract, LEAD: Lead}
+KEYED: dict[str, Any] = {OPPORTUNITY: Opportunity, CONTRACT: Contract, LEAD: Lead, VISIT: VisitPlan}
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Handover:
     contacts: int
     opportunities: int
     contracts: int
+    visits: int  # planned, not yet logged
     tasks: int
     processes: int
 
@@ -56,6 +58,7 @@ def preview_handover(session: Session, actor: Viewer, leaver_id: int) -> Handove
     leaver = _user(session, leaver_id, "leaver_id")
     counts = {name: _count(session, model, model.owner == leaver.username) for name, model in OWNED.items()}
     return Handover(leads=_count(session, Lead, _open_lead(leaver.username)), **counts,
+                    visits=_count(session, VisitPlan, _planned_visit(leaver.username)),
                     tasks=_count(session, HumanTask, HumanTask.assignee == leaver.username),
                     processes=len(_processes(session, leaver.username)))
 
@@ -88,6 +91,7 @@ def hand_over(session: Session, engine: ProcessEngine, actor: Viewer, leaver_id:
             lead.owner, lead.assigned_at, lead.updated_at = new, now, now
             lead.reschedule_follow_up()
     session.execute(update(Lead).where(Lead.owner == old).values(owner=new))  # converted and lost ones
+    session.execute(update(VisitPlan).where(_planned_visit(old)).values(owner=new, updated_at=now))
     record(session, actor.username, "handover", f"user:{leaver.id}",
            {**asdict(done), "successor": new, "leads_to_pool": pool.name if pool else None}, now)
     session.flush()
@@ -101,6 +105,11 @@ def _processes(session: Session, username: str) -> list[int]:
         for kind, model in KEYED.items()]
     running = select(ProcessInstance.id).where(ProcessInstance.status == "running", or_(*keys))
     return list(session.scalars(running.order_by(ProcessInstance.id)))
+
+
+def _planned_visit(username: str) -> ColumnElement[bool]:
+    """Visits still to come or to log: the successor makes them (a logged one stays the leaver's)."""
+    return (VisitPlan.owner == username) & (VisitPlan.status == "planned")
 
 
 def _open_lead(username: str) -> ColumnElement[bool]:

@@ -6,7 +6,7 @@ record an instance drives without asking the engine anything.
 
 from __future__ import annotations
 
-OPPORTUNITY, CONTRACT, LEAD = "opportunity", "contract", "lead"
+OPPORTUNITY, CONTRACT, LEAD, VISIT = "opportunity", "contract", "lead", "visit"
 
 
 def business_key(kind: str, record_id: int) -> str:

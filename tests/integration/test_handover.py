@@ -3,11 +3,16 @@ successor in one audited act, and the deals' next stages reach the successor too
 
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select
 
+import bootstrap
 from core.errors import InvalidInput, PermissionDenied
-from engine import HumanTask
+from engine import HumanTask, fire_due_timers
+from notifications.models import Notification
 from tests.deals import standard_sale
 from tests.usecases import run
 from workflows import handover
@@ -18,6 +23,8 @@ from workflows.leads.models import Lead, Pool
 from workflows.leads.service import LeadInput
 from workflows.opportunities.models import Opportunity
 from workflows.opportunities.service import OpportunityInput, create_opportunity
+from workflows.visits.models import VisitPlan
+from workflows.visits.plans import VisitInput, plan_visit
 
 
 @pytest.fixture
@@ -89,3 +96,22 @@ def test_only_admins_hand_over_and_bad_choices_are_named(container, as_, leaver,
     assert set(refused.value.fields) == {"successor_id"}
     with container.session_factory() as session:
         assert session.get_one(Opportunity, leaver["deal"]).owner == "wang.fang"
+
+
+def test_the_leavers_planned_visits_go_to_the_successor_and_remind_them(container, as_, leaver, clock):
+    bootstrap.deploy_shipped(container)
+    rep = as_("wang.fang")
+    starts = (clock.now() + timedelta(days=2)).astimezone(ZoneInfo("Asia/Shanghai"))
+    plan = run(container, plan_visit, container.engine, rep, "account", leaver["account"], VisitInput(
+        starts_at=starts.strftime("%Y-%m-%dT%H:%M"), purpose="Demo the AGVs"), "Asia/Shanghai", clock.now())
+    admin = as_("admin")
+    assert run(container, handover.preview_handover, admin, leaver["wang.fang"]).visits == 1
+    run(container, handover.hand_over, container.engine, admin, str(leaver["wang.fang"]), str(leaver["li.na"]),
+        "", clock.now())
+    with container.session_factory() as session:
+        assert session.get_one(VisitPlan, plan.id).owner == "li.na"
+    clock.advance(days=2)
+    fire_due_timers(container.engine, container.session_factory)
+    with container.session_factory() as session:
+        reminded = session.scalars(select(Notification.username).where(Notification.kind == "reminder")).all()
+    assert reminded == ["li.na"]

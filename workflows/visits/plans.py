@@ -26,14 +26,13 @@ from engine import HumanTask, ProcessEngine, ProcessInstance
 from workflows.activities.models import SUBJECTS
 from workflows.activities.records import RECORDS
 from workflows.inputs import Checker, page_window
-from workflows.keys import business_key
+from workflows.keys import VISIT, business_key
 from workflows.org.visibility import Viewer, can_see_owner, owner_condition
 
 from .models import KINDS, VisitPlan
 from .periods import on_calendar
 
 PROCESS = "visit_plan"
-VISIT = "visit"  # the kind of business key a plan's instances run under
 DEFAULT_REMIND_MINUTES = 60
 MAX_REMIND_MINUTES = 7 * 24 * 60
 MAX_DURATION_MINUTES = 24 * 60

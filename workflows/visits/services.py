@@ -21,14 +21,13 @@ from core.phrases import Phrase
 from engine import ServiceCall
 from notifications import Notice, notify
 from workflows.activities.service import ActivityInput, log_activity
-from workflows.keys import record_id
+from workflows.keys import VISIT, record_id
 from workflows.org.models import User
 from workflows.org.recipients import recipient
 from workflows.org.visibility import viewer_of
 from workflows.services import Service
 
 from .models import VisitPlan
-from .plans import VISIT
 
 
 def remind(call: ServiceCall, now: datetime) -> dict[str, bool]:

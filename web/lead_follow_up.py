@@ -11,6 +11,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from workflows.inputs import COUNT_CAP
 from workflows.leads.follow_up_status import NO_CONTACT_DAYS, no_contact_band, recycling_between
 from workflows.org.visibility import Viewer
 
@@ -23,6 +24,7 @@ WINDOWS = {"tomorrow": _l("Tomorrow"), "week": _l("Within 7 days")}
 
 bp.add_app_template_global(no_contact_band)
 bp.add_app_template_global(NO_CONTACT_DAYS, "no_contact_days")
+bp.add_app_template_global(COUNT_CAP, "count_cap")
 
 
 @bp.get("/leads/recycling")
@@ -36,7 +38,8 @@ def recycling() -> str:
     with container().session_factory() as session:
         rows, total = recycling_between(session, viewer, start, end, page, PER_PAGE)
     return render_template("leads/recycling.html", rows=rows, total=total, window=window, windows=WINDOWS,
-                           page=page, pages=ceil(total / PER_PAGE), query={"window": window}, now=now)
+                           page=page, pages=ceil(min(total, COUNT_CAP) / PER_PAGE), query={"window": window},
+                           now=now)
 
 
 def _window(window: str, now: datetime, time_zone: str) -> tuple[datetime, datetime]:

@@ -28,12 +28,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column('followup_stale', sa.Boolean(), nullable=False, server_default=sa.true()))
         batch.create_index('ix_lead_recycle_at', ['recycle_at'], unique=False)
         batch.create_index('ix_lead_owner_since', ['owner', 'followup_since'], unique=False)
+        batch.create_index('ix_lead_since_owner', ['followup_since', 'owner'], unique=False)
         batch.create_index('ix_lead_followup_stale', ['followup_stale', 'id'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('lead') as batch:
         batch.drop_index('ix_lead_followup_stale')
+        batch.drop_index('ix_lead_since_owner')
         batch.drop_index('ix_lead_owner_since')
         batch.drop_index('ix_lead_recycle_at')
         batch.drop_column('followup_stale')

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from workflows.inputs import page_window
+from workflows.inputs import capped_count, page_window
 from workflows.org.visibility import Viewer, owner_condition
 
 from .models import HELD, Lead, Pool
@@ -46,19 +46,18 @@ def not_contacted_for(days: int, now: datetime) -> ColumnElement[bool]:
 
 
 def no_contact_counts(session: Session, viewer: Viewer, now: datetime) -> dict[int, int]:
-    """How many of the leads the viewer sees went 7, 15, 30 and 60 days or more without contact."""
-    columns = [func.count().filter(Lead.followup_since <= now - timedelta(days=days))
-               for days in NO_CONTACT_DAYS]
-    row = session.execute(select(*columns).where(
-        not_contacted_for(NO_CONTACT_DAYS[0], now), owner_condition(viewer, Lead.owner))).one()
-    return dict(zip(NO_CONTACT_DAYS, row, strict=True))
+    """How many of the leads the viewer sees went 7, 15, 30 and 60 days or more without
+    contact; each at most ``COUNT_CAP + 1``, so a manager's start page reads few rows."""
+    return {days: capped_count(session, select(Lead.id).where(
+        not_contacted_for(days, now), owner_condition(viewer, Lead.owner))) for days in NO_CONTACT_DAYS}
 
 
 def recycling_between(session: Session, viewer: Viewer, start: datetime, end: datetime, page: int = 1,
                       per_page: int = 50) -> tuple[list[Recycling], int]:
-    """The viewer's leads (or their team's) that go back to a pool in [start, end), soonest first."""
+    """The viewer's leads (or their team's) that go back to a pool in [start, end), soonest
+    first, with their number (at most ``COUNT_CAP + 1``)."""
     condition = (Lead.recycle_at >= start) & (Lead.recycle_at < end) & owner_condition(viewer, Lead.owner)
-    total = session.scalar(select(func.count()).select_from(Lead).where(condition)) or 0
+    total = capped_count(session, select(Lead.id).where(condition))
     limit, offset = page_window(page, per_page, MAX_PER_PAGE)
     rows = session.execute(
         select(Lead, Pool.name, Pool.recycle_after_days).outerjoin(Pool, Pool.id == Lead.pool_id)

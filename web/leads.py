@@ -25,7 +25,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from core.errors import Conflict, InvalidInput, PermissionDenied
 from workflows.activities.service import activities_of
 from workflows.dedupe import Duplicate
-from workflows.inputs import parse_id
+from workflows.inputs import COUNT_CAP, parse_id
 from workflows.leads.cadence import follow_up_now
 from workflows.leads.follow_up_status import NO_CONTACT_DAYS
 from workflows.leads.manual_assignment import assign_leads
@@ -51,6 +51,7 @@ from .context import container
 from .forms import field_messages, save, typed
 from .i18n import message_of, translated
 from .opportunities import SOURCE_LABELS as OPPORTUNITY_SOURCE_LABELS
+from .pools import duplicates_notice
 
 bp = Blueprint("leads", __name__)
 PER_PAGE = 25
@@ -106,7 +107,8 @@ def index() -> str:
         people = list_active_users(session, viewer) if viewer.is_manager or viewer.is_admin else []
     query: dict[str, Any] = {"scope": scope, **({"no_contact": no_contact} if no_contact else {})}
     return render_template("leads/index.html", leads=leads, total=total, page=page, scope=scope, now=now,
-                           no_contact=no_contact, pages=ceil(total / PER_PAGE), query=query, people=people)
+                           no_contact=no_contact, pages=ceil(min(total, COUNT_CAP) / PER_PAGE), query=query,
+                           people=people)
 
 
 @bp.post("/leads/assign")
@@ -185,8 +187,12 @@ def show(lead_id: int) -> str:
 
 @bp.post("/leads/<int:lead_id>/claim")
 def claim(lead_id: int) -> Response:
-    return _act(lead_id, lambda session, viewer: claim_lead(session, viewer, lead_id, _now()),
-                _("The lead is yours now."))
+    noted: list[Duplicate] = []  # what the duplicate rules found and did not refuse, told after the claim
+    response = _act(lead_id, lambda session, viewer: claim_lead(session, viewer, lead_id, _now(), noted),
+                    _("The lead is yours now."))
+    if noted:
+        flash(duplicates_notice(noted), "warning")
+    return response
 
 
 @bp.post("/leads/<int:lead_id>/qualify")

@@ -1,7 +1,9 @@
-"""The public pools (公海): the ones I belong to, and for their admins the limits and members."""
+"""The public pools (公海): the ones I belong to, for their admins the limits and members, and
+what a rep is told about the duplicates of a lead they claimed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -14,6 +16,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
 
+from workflows.dedupe import Duplicate
 from workflows.leads.models import POOL_ROLES, Pool
 from workflows.leads.pool_admin import PoolInput, managed_pool, members, remove_member, save_pool, set_member
 from workflows.leads.pools import pools_of
@@ -22,6 +25,7 @@ from workflows.org.visibility import Viewer
 
 from .choices import choices
 from .context import container
+from .duplicate_rules import FIELD_LABELS
 from .forms import save, typed
 
 bp = Blueprint("pools", __name__)
@@ -100,6 +104,18 @@ def drop_member(pool_id: int, user_id: int) -> Response:
         uow.commit()
     flash(_("Member removed."))
     return redirect(url_for("pools.show", pool_id=pool_id))
+
+
+def duplicates_notice(duplicates: Sequence[Duplicate]) -> str:
+    """The flash after a claim whose lead the duplicate rules matched with others: each record
+    with its owner, the rule and the score per field, so the rep can merge or give one back."""
+    listed = "; ".join(_('%(label)s (#%(id)s, %(owner)s), by the rule "%(rule)s": %(scores)s',
+                         label=d.label, id=d.record_id, rule=d.rule_name,
+                         owner=_("owner: %(name)s", name=d.owner) if d.owner else _("in a pool"),
+                         scores=", ".join(f"{FIELD_LABELS.get(field, field)} {points}%"
+                                          for field, points in d.scores.items()))
+                       for d in duplicates)
+    return _("This lead may duplicate: %(records)s", records=listed)
 
 
 def _page(pool: Pool, form: PoolForm, member_form: MemberForm) -> str:

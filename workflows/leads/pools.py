@@ -3,7 +3,10 @@
 A claim locks the lead row, so two reps claiming the same lead at once cannot both win.
 The limits are the pool's: claims per rolling 24 hours, leads held at once, and a wait
 before a former owner may take back a lead they gave up (or lost to recycling), so the
-pool does not become a way to reset the follow-up clock. Functions never commit.
+pool does not become a way to reset the follow-up clock. The lead duplicate rules run on
+a claim too: a blocking rule's match with a lead someone else owns refuses it (the pool
+must not hand a rep a customer a colleague works), other matches are told to the rep.
+Functions never commit.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import Conflict, NotFound, PermissionDenied
 from core.phrases import Phrase
+from workflows.dedupe import Duplicate, DuplicateBlocked, duplicates_of
 from workflows.org.visibility import Viewer
 
 from .models import HELD, Lead, Pool, PoolClaim, PoolMember
@@ -23,8 +27,11 @@ from .service import get_lead
 CLAIM_WINDOW = timedelta(hours=24)
 
 
-def claim_lead(session: Session, viewer: Viewer, lead_id: int, now: datetime) -> Lead:
-    """Take a lead out of a pool the viewer belongs to; it becomes theirs to work."""
+def claim_lead(session: Session, viewer: Viewer, lead_id: int, now: datetime,
+               noted: list[Duplicate] | None = None) -> Lead:
+    """Take a lead out of a pool the viewer belongs to; it becomes theirs to work. The duplicates
+    the rep should know of (warnings, and blocks on leads of theirs or in a pool) are added to
+    ``noted``; a blocking rule's match with a lead another rep owns raises ``DuplicateBlocked``."""
     lead = get_lead(session, viewer, lead_id, for_update=True)
     if lead.owner is not None or lead.pool_id is None:
         raise Conflict(Phrase("This lead was already claimed by %(name)s", name=lead.owner or "?"))
@@ -32,11 +39,14 @@ def claim_lead(session: Session, viewer: Viewer, lead_id: int, now: datetime) ->
     if not viewer.is_admin and not _member(session, pool.id, viewer.user_id):
         raise NotFound(Phrase("This lead does not exist"))
     _check_limits(session, viewer, pool, lead, now)
+    warnings = _check_duplicates(session, viewer, lead)
     session.add(PoolClaim(pool_id=pool.id, lead_id=lead.id, username=viewer.username, claimed_at=now))
     lead.owner, lead.status = viewer.username, "working"
     lead.assigned_at = lead.updated_at = now
     lead.reschedule_follow_up()
     session.flush()
+    if noted is not None:
+        noted.extend(warnings)
     return lead
 
 
@@ -87,6 +97,14 @@ def _check_limits(session: Session, viewer: Viewer, pool: Pool, lead: Lead, now:
     if held >= pool.max_held:
         raise PermissionDenied(Phrase(
             "You already hold %(count)s leads, this pool's limit: convert or release some first", count=held))
+
+
+def _check_duplicates(session: Session, viewer: Viewer, lead: Lead) -> list[Duplicate]:
+    found = duplicates_of(session, "lead", lead)
+    for duplicate in found:
+        if duplicate.action == "block" and duplicate.owner not in (None, viewer.username):
+            raise DuplicateBlocked(duplicate)
+    return found
 
 
 def _member(session: Session, pool_id: int, user_id: int) -> bool:

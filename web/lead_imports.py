@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from core.errors import Conflict, InvalidInput
 from core.phrases import Phrase
+from workflows.leads.capture_models import ImportJob
 from workflows.leads.imports import (
     IMPORT_TASK,
     create_import,
@@ -44,14 +45,20 @@ from .lead_forms import FIELD_LABELS
 
 bp = Blueprint("lead_imports", __name__)
 LAUNCHER = "dealflow.import_launcher"
-OUTCOME_LABELS = {"created": Phrase("Created"), "skipped": Phrase("Skipped as duplicate"),
-                  "rejected": Phrase("Rejected")}
+OUTCOME_LABELS = {"created": Phrase("Created"), "updated": Phrase("Updated"),
+                  "unchanged": Phrase("Matched, nothing to change"),
+                  "skipped": Phrase("Skipped as duplicate"), "rejected": Phrase("Rejected")}
+UPDATE_OUTCOMES = ("updated", "unchanged")  # only when the job updates the leads its rows match
+ON_MATCH_LABELS = {
+    "skip": Phrase("skip it"), "fill": Phrase("update the existing lead's empty fields"),
+    "overwrite": Phrase("overwrite the existing lead's fields with the row's non-empty values"),
+}
 
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return {"field_labels": FIELD_LABELS, "lead_fields": FIELDS, "outcome_labels": OUTCOME_LABELS,
-            "explain": explain}
+            "on_match_labels": ON_MATCH_LABELS, "outcomes_of": outcomes_of, "explain": explain}
 
 
 @bp.route("/leads/import", methods=["GET", "POST"])
@@ -86,14 +93,15 @@ def mapping(job_id: int) -> Any:
         sample = sample_rows(session, viewer, job_id)
     if form.validate_on_submit():
         chosen = [request.form.get(f"column-{i}", "") for i in range(len(job.columns))]
+        target, on_match = request.form.get("target", ""), request.form.get("on_match", "skip")
         try:
             with container().uow() as uow:
-                set_mapping(uow.session, viewer, job_id, chosen, request.form.get("target", ""), _now())
+                set_mapping(uow.session, viewer, job_id, chosen, target, _now(), on_match)
                 uow.commit()
             return redirect(url_for("lead_imports.review", job_id=job_id))
         except (InvalidInput, Conflict) as exc:
             errors = field_messages(exc)
-            job.mapping = chosen
+            job.mapping, job.on_match = chosen, on_match
     return render_template("leads/import_mapping.html", form=form, job=job, people=people, pools=pools,
                            sample=sample, errors=errors), 400 if errors else 200
 
@@ -104,7 +112,7 @@ def review(job_id: int) -> str:
     with container().session_factory() as session:
         job = get_import(session, viewer, job_id)
         plans = preview(session, viewer, job_id)
-    counts = {outcome: sum(1 for p in plans if p.outcome == outcome) for outcome in OUTCOME_LABELS}
+    counts = {outcome: sum(1 for p in plans if p.outcome == outcome) for outcome in outcomes_of(job)}
     return render_template("leads/import_preview.html", form=FlaskForm(), job=job, plans=plans, counts=counts)
 
 
@@ -145,6 +153,11 @@ def download(job_id: int) -> Response:
     name = f"import-{job_id}-report.csv"
     return Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def outcomes_of(job: ImportJob) -> list[str]:
+    """The outcomes a job's rows can have, in the order pages list them."""
+    return [o for o in OUTCOME_LABELS if job.on_match != "skip" or o not in UPDATE_OUTCOMES]
 
 
 def explain(reasons: list[dict[str, Any]]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from workflows.accounts.contacts import ContactInput, create_contact
 from workflows.accounts.service import AccountInput, create_account, update_account
@@ -165,3 +165,51 @@ def test_a_near_miss_shows_its_scores_for_tuning(container, clock, rules):
     assert result.duplicates == []
     assert [(d.record_id, d.scores["name"]) for d in result.near_misses] == [(lead, 100)]
     assert result.near_misses[0].scores["company"] < 90
+
+
+def test_a_check_asks_the_database_once_whatever_the_number_of_rules(container, clock, rules):
+    lead = add_lead(container, clock, name="李雷", company="上海某某科技有限公司", phone="13800138000",
+                    email="li@example.com")
+    with container.session_factory() as session:
+        lead_rules = session.scalars(select(DuplicateRule).where(DuplicateRule.object == "lead")).all()
+        statements: list[str] = []
+        event.listen(session.connection(), "before_cursor_execute",
+                     lambda _conn, _cursor, statement, *_rest: statements.append(statement))
+        result = match(session, "lead", {"name": "李雷", "company": "上海某某科技", "phone": "13800138000",
+                                         "email": "li@example.com"}, rules=lead_rules)
+    assert len(lead_rules) == 3 and len(statements) == 1
+    assert [(d.record_id, d.rule_name) for d in result.duplicates] == [
+        (lead, "Same phone"), (lead, "Same email"), (lead, "Similar company and name")]
+    assert result.scored == 3
+
+
+def test_a_prefix_is_compared_as_typed_even_with_like_wildcards_in_it(container, clock, demo, as_):
+    underscore = add_lead(container, clock, name="A", email="a_1@example.com")
+    add_lead(container, clock, name="B", email="ab@example.com")
+    admin = as_("admin")
+    with container.uow() as uow:
+        save_rule(uow.session, admin, None, RuleInput(object="lead", name="Email starts alike", action="warn",
+                                                      conditions=[ConditionInput("email", "prefix", prefix_length="2")]))
+        uow.commit()
+    with container.session_factory() as session:
+        assert [d.record_id for d in find_duplicates(session, "lead", {"email": "a_9@example.org"})] == [underscore]
+        assert find_duplicates(session, "lead", {"email": "a%9@example.org"}) == []
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_on_postgresql_fuzzy_checks_read_indexes_not_the_whole_table(container, clock, rules):
+    """A plain btree serves ``LIKE 'xx%'`` only in the "C" collation: the match columns' pattern
+    indexes serve it in any, so a check does not read every lead (nor every account)."""
+    add_lead(container, clock, name="李雷", company="上海某某科技有限公司")
+    with container.session_factory() as session:
+        seen: list[tuple[str, object]] = []
+        event.listen(session.connection(), "before_cursor_execute",
+                     lambda _conn, _cursor, statement, parameters, *_rest: seen.append((statement, parameters)))
+        match(session, "lead", {"name": "李雷", "company": "上海某某科技"})
+        match(session, "account", {"name": "杭州华锦汽配"})
+        checks = [(statement, parameters) for statement, parameters in seen if " LIKE " in statement]
+        assert len(checks) == 2
+        session.execute(text("SET LOCAL enable_seqscan = off"))  # a table this small would be read whole anyway
+        for statement, parameters in checks:
+            plan = "\n".join(session.connection().exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars())
+            assert "Seq Scan" not in plan, plan

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import timedelta
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from core.errors import InvalidInput, NotFound
-from workflows.dedupe import load_default_rules
+from workflows.dedupe import find_duplicates, load_default_rules
 from workflows.leads.capture_models import ImportJob
 from workflows.leads.import_files import guess_mapping, read_table
 from workflows.leads.imports import create_import, preview, report, run_import, set_mapping, start_import
 from workflows.leads.models import Lead
+from workflows.leads.service import LeadInput, create_lead
 
 HEADER = "姓名,公司,手机,邮箱,地区,行业,来源\n"
 
@@ -131,3 +133,139 @@ def test_existing_leads_are_skipped_by_the_blocking_rules_and_imports_are_privat
             preview(session, other, second.id)
     with container.uow() as uow, pytest.raises(InvalidInput):
         set_mapping(uow.session, rep, second.id, second.mapping, "user:sun.li", clock.now())
+
+
+def imported(container, clock, viewer, text: str, on_match: str, target: str | None = None, batch: int = 500):
+    """Upload, map (as guessed), choose what a match does, run; the finished job and its report."""
+    with container.uow() as uow:
+        job = create_import(uow.session, viewer, "leads.csv", text.encode(), clock.now())
+        set_mapping(uow.session, viewer, job.id, job.mapping, target or f"user:{viewer.username}", clock.now(),
+                    on_match)
+        start_import(uow.session, viewer, job.id, clock.now())
+        uow.commit()
+    assert run_import(container.session_factory, job.id, clock, batch) == "done"
+    with container.session_factory() as session:
+        return session.get(ImportJob, job.id), [(r.outcome, r.lead_id, r.reasons) for r in report(session, viewer, job.id)]
+
+
+def existing(container, clock, viewer, name: str, company: str, **values) -> int:
+    with container.uow() as uow:
+        lead = create_lead(uow.session, viewer, LeadInput(name, company, **values), clock.now(), confirmed=True)
+        uow.commit()
+        return lead.id
+
+
+def said(reasons) -> list[tuple[str, str]]:
+    """A report's reasons as (field, English message)."""
+    return [(r["field"], r["msgid"] % r["values"] if r["values"] else r["msgid"]) for r in reasons]
+
+
+@pytest.fixture
+def rules(container, demo):
+    with container.uow() as uow:
+        load_default_rules(uow.session)
+        uow.commit()
+
+
+def test_fill_mode_fills_a_matched_leads_empty_fields_and_a_second_run_changes_nothing(container, clock, as_,
+                                                                                        rules):
+    rep = as_("wang.fang")
+    lead = existing(container, clock, rep, "张伟", "锦程物流", phone="13816612345", industry="物流")
+    created = clock.now()
+    file = HEADER + ("张伟,锦程物流有限公司,138 1661 2345,ZW@JC.cn,上海,仓储,网站\n"
+                     "李娜,宁波港联,13900000001,,宁波,,\n"
+                     ",无名,13900000002,,,,\n")
+    clock.advance(hours=1)
+    job, rows = imported(container, clock, rep, file, "fill")
+    assert (job.created, job.updated, job.unchanged, job.skipped, job.rejected) == (1, 1, 0, 0, 1)
+    outcome, lead_id, reasons = rows[0]
+    assert (outcome, lead_id) == ("updated", lead)
+    assert said(reasons) == [("phone", f'Duplicate of "张伟 · 锦程物流" (#{lead}) by the rule "Same phone"'),
+                             ("email", "filled in with “ZW@JC.cn”"), ("region", "filled in with “上海”")]
+    with container.session_factory() as session:
+        row = session.get_one(Lead, lead)
+        # Only the empty fields: the company, industry and source it had stay; whose it is, too.
+        assert (row.company, row.industry, row.source, row.email, row.region) == (
+            "锦程物流", "物流", "manual", "zw@jc.cn", "上海")
+        assert (row.owner, row.pool_id, row.status, row.updated_at) == ("wang.fang", None, "new", clock.now())
+        assert [d.record_id for d in find_duplicates(session, "lead", {"email": "zw@jc.cn"})] == [lead]
+    clock.advance(hours=1)
+    again, rows = imported(container, clock, rep, file, "fill")
+    assert (again.created, again.updated, again.unchanged, again.skipped, again.rejected) == (0, 0, 2, 0, 1)
+    assert [outcome for outcome, _lead, _reasons in rows] == ["unchanged", "unchanged", "rejected"]
+    assert said(rows[0][2])[-1] == ("", "nothing to change")  # the second row found the lead the first run made
+    with container.session_factory() as session:
+        assert session.get_one(Lead, lead).updated_at == created + timedelta(hours=1)  # not touched again
+        assert session.scalar(select(func.count()).select_from(Lead)) == 2
+
+
+def test_overwrite_mode_replaces_what_the_row_gives_and_keeps_owner_pool_and_status(container, clock, as_, rules):
+    rep, manager = as_("zhang.wei"), as_("liu.yang")
+    lead = existing(container, clock, rep, "张伟", "锦程物流", phone="13816612345", email="zw@jc.cn",
+                    rating="cold")
+    with container.uow() as uow:
+        uow.session.get_one(Lead, lead).followup_stale = False  # as the cadence leaves it
+        uow.commit()
+    file = "姓名,公司,手机,邮箱,评级,备注\n张伟伟,锦程国际物流有限公司,+86 138-1661-2345,,热,\n"
+    job, rows = imported(container, clock, manager, file, "overwrite")  # a manager updates a lead of their rep
+    assert (job.updated, job.created) == (1, 0)
+    assert said(rows[0][2])[1:] == [("name", "“张伟” replaced by “张伟伟”"),
+                                    ("company", "“锦程物流” replaced by “锦程国际物流有限公司”"),
+                                    ("rating", "“cold” replaced by “hot”")]  # the same phone typed otherwise: no change
+    with container.session_factory() as session:
+        row = session.get_one(Lead, lead)
+        assert (row.name, row.company, row.rating, row.phone, row.email) == (
+            "张伟伟", "锦程国际物流有限公司", "hot", "13816612345", "zw@jc.cn")  # empty cells change nothing
+        assert (row.owner, row.status, row.followup_stale) == ("zhang.wei", "new", True)
+        assert (row.match_name, row.match_company) == ("张伟伟", "锦程国际物流")
+    again, rows = imported(container, clock, manager, file, "overwrite")
+    assert (again.updated, again.unchanged) == (0, 1)
+
+
+def test_a_row_matching_several_leads_or_one_out_of_sight_is_skipped_with_the_reason(container, clock, as_, rules):
+    rep = as_("wang.fang")
+    hers = existing(container, clock, rep, "李娜", "宁波港联", phone="13900000001")
+    other = existing(container, clock, rep, "王芳", "苏州精密", email="wf@szjm.cn")
+    unseen = existing(container, clock, as_("zhang.wei"), "刘建华", "上海申达", phone="13900000003")
+    file = HEADER + ("李娜,别家,13900000001,wf@szjm.cn,,,\n"  # hers by phone, the other by email
+                     "刘建华,上海申达,13900000003,,上海,,\n"  # zhang.wei's: wang.fang may not see it
+                     "李娜,宁波港联,13900000004,,宁波,,\n"  # hers, by company and name
+                     "李娜,宁波港联,13900000005,,,,\n")  # hers again: the row above had it
+    with container.uow() as uow:
+        job = create_import(uow.session, rep, "leads.csv", file.encode(), clock.now())
+        set_mapping(uow.session, rep, job.id, job.mapping, "user:wang.fang", clock.now(), "fill")
+        uow.commit()
+    with container.session_factory() as session:
+        plans = preview(session, rep, job.id)
+    assert [p.outcome for p in plans] == ["skipped", "skipped", "updated", "skipped"]
+    assert said(plans[0].reasons) == [("", f"matches 2 existing leads (#{hers}, #{other}): which one to update "
+                                           "is unclear")]
+    assert said(plans[1].reasons) == [("", f"matches lead #{unseen}, which you may not see")]
+    assert said(plans[2].reasons)[1:] == [("region", "filled in with “宁波”")]
+    assert said(plans[3].reasons) == [("", f"lead #{hers} was matched by row 3 already")]
+    with container.session_factory() as session:  # the preview wrote nothing
+        assert session.get_one(Lead, hers).region == ""
+    with container.uow() as uow:
+        start_import(uow.session, rep, job.id, clock.now())
+        uow.commit()
+    assert run_import(container.session_factory, job.id, clock, batch=2) == "done"  # the preview told the truth
+    with container.session_factory() as session:
+        assert [(r.outcome, r.lead_id) for r in report(session, rep, job.id)] == [
+            ("skipped", None), ("skipped", None), ("updated", hers), ("skipped", None)]
+        done = session.get_one(ImportJob, job.id)
+        assert (done.done, done.updated, done.skipped) == (4, 1, 3)
+        assert session.get_one(Lead, hers).region == "宁波" and session.get_one(Lead, unseen).region == ""
+
+
+def test_in_skip_mode_a_match_is_skipped_as_before_and_a_bad_choice_is_named(container, clock, as_, rules):
+    rep = as_("wang.fang")
+    lead = existing(container, clock, rep, "张伟", "锦程物流", phone="13816612345")
+    job, rows = imported(container, clock, rep, HEADER + "张伟,锦程物流,13816612345,zw@jc.cn,,,\n", "skip")
+    assert (job.skipped, job.updated, rows[0][1]) == (1, 0, None)
+    with container.session_factory() as session:
+        assert session.get_one(Lead, lead).email == ""
+    with container.uow() as uow:
+        job = create_import(uow.session, rep, "leads.csv", HEADER.encode() + "张伟,x,1,,,,\n".encode(), clock.now())
+        with pytest.raises(InvalidInput) as refused:
+            set_mapping(uow.session, rep, job.id, job.mapping, "user:wang.fang", clock.now(), "merge")
+    assert set(refused.value.fields) == {"on_match"}

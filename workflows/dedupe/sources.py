@@ -1,6 +1,13 @@
 """Where each kind of record keeps the values duplicate rules compare, and how a typed value
 is normalised to match them. The match columns are indexed, so candidates are found by
-lookups; ``refresh_match_columns`` keeps them in step with what people typed."""
+lookups; ``refresh_match_columns`` keeps them in step with what people typed.
+
+A fuzzy or prefix rule looks a column up by its start (``LIKE 'xx%'``). PostgreSQL uses a
+plain btree index for that only in the "C" collation; in any other (``C.UTF-8`` and
+``en_US.UTF-8`` included) every such check read the whole table, so each match column has a
+second index in the pattern operator class, which serves ``LIKE 'xx%'`` in any collation
+(elsewhere it is an ordinary index).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Index
 from sqlalchemy.orm import InstrumentedAttribute
 
 from workflows.accounts.models import Account, Contact
@@ -60,6 +68,14 @@ SOURCES: dict[str, Source] = {
         "email": Stored(Contact.match_email, normalize_email),
     }, lambda contact: " · ".join(part for part in (contact.name, contact.email or contact.phone) if part)),
 }
+
+
+PREFIX_INDEXES = [
+    Index(f"ix_{column.table.name}_{column.name}_prefix", column,
+          postgresql_ops={column.name: "varchar_pattern_ops"})
+    for column in dict.fromkeys(stored.column.expression for source in SOURCES.values()
+                                for stored in source.fields.values() if stored.indexed)
+]
 
 
 def stored_value(source: Source, field: str, record: Any) -> str:

@@ -17,7 +17,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import Base, UTCDateTime
 
 JOB_STATUSES = ("uploaded", "queued", "running", "done", "failed")
-OUTCOMES = ("created", "skipped", "rejected")
+OUTCOMES = ("created", "updated", "unchanged", "skipped", "rejected")
+# What an import does with a row matching one existing lead: skip the row, fill the lead's
+# empty fields from it, or overwrite the lead's fields with the row's non-empty values.
+ON_MATCH = ("skip", "fill", "overwrite")
 
 
 class WebForm(Base):
@@ -54,10 +57,13 @@ class ImportJob(Base):
     mapping: Mapped[list[str]] = mapped_column(JSON)  # per column: a lead field, or "" to ignore it
     owner: Mapped[str | None] = mapped_column(String(100))
     pool_id: Mapped[int | None] = mapped_column(ForeignKey("lead_pool.id"))
+    on_match: Mapped[str] = mapped_column(String(10), default="skip")  # one of ON_MATCH
     status: Mapped[str] = mapped_column(String(10), default="uploaded")
     total: Mapped[int] = mapped_column(Integer, default=0)
     done: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")

@@ -4,7 +4,11 @@ The upload is parsed once and its rows are kept in the database, so the run can 
 in any worker. The run commits in batches and records each row's outcome as it goes: a
 crash loses at most one batch, and running the job again carries on where it stopped,
 never creating a lead twice. Reps import into their own name; managers and admins also
-into someone they may see, or into a pool of theirs.
+into someone they may see, or into a pool of theirs. A row matching an existing lead is
+skipped, or updates that lead, as the importing user chose (see ``import_plan``).
+
+Each row costs two round trips: its duplicate check (one query for all rules) and its new
+lead's insert. Outcomes and counts are written once per batch.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NotFound, reject_fields
 from core.phrases import Phrase
+from workflows.dedupe import refresh_match_columns
 from workflows.org.models import User
-from workflows.org.visibility import Viewer, visible_usernames
+from workflows.org.visibility import Viewer, viewer_of, visible_usernames
 
-from .capture_models import ImportJob, ImportRow
+from .capture_models import ON_MATCH, ImportJob, ImportRow
 from .import_files import guess_mapping, read_table
 from .import_plan import Plan, Planner, reason
+from .models import Lead
 from .pools import pools_of
 from .service import FIELDS, create_lead
 
@@ -32,6 +38,7 @@ log = logging.getLogger(__name__)
 BATCH = 500
 PREVIEW_ROWS = 200
 IMPORT_TASK = "dealflow.run_lead_import"
+MATCHED = ("created", "updated", "unchanged")  # outcomes of rows later rows are compared with
 
 
 def create_import(session: Session, viewer: Viewer, filename: str, data: bytes, now: datetime) -> ImportJob:
@@ -63,8 +70,9 @@ def list_imports(session: Session, viewer: Viewer, limit: int = 20) -> list[Impo
 
 
 def set_mapping(session: Session, viewer: Viewer, job_id: int, mapping: Sequence[str], target: str,
-                now: datetime) -> ImportJob:
-    """Which field each column fills, and whose leads they become: ``user:<name>`` or ``pool:<id>``."""
+                now: datetime, on_match: str = "skip") -> ImportJob:
+    """Which field each column fills, whose leads they become (``user:<name>`` or ``pool:<id>``),
+    and what a row matching an existing lead does (one of ``ON_MATCH``)."""
     job = _waiting(session, viewer, job_id)
     problems: dict[str, str] = {}
     chosen = [m for m in mapping if m]
@@ -78,21 +86,25 @@ def set_mapping(session: Session, viewer: Viewer, job_id: int, mapping: Sequence
     owner, pool_id = _target(session, viewer, kind, value)
     if owner is None and pool_id is None:
         problems["target"] = Phrase("is not one of the allowed values")
+    if on_match not in ON_MATCH:
+        problems["on_match"] = Phrase("is not one of the allowed values")
     reject_fields(problems)
     job.mapping, job.owner, job.pool_id, job.updated_at = list(mapping), owner, pool_id, now
+    job.on_match = on_match
     return job
 
 
 def preview(session: Session, viewer: Viewer, job_id: int, limit: int = PREVIEW_ROWS) -> list[Plan]:
     """What the run would do with the first ``limit`` rows; nothing is written."""
     job = get_import(session, viewer, job_id)
-    planner = Planner(session, job.mapping)
+    planner = Planner(session, viewer, job.mapping, job.on_match)
     plans = []
     for row in session.scalars(select(ImportRow).where(ImportRow.job_id == job.id)
                                .order_by(ImportRow.number).limit(limit)):
-        plans.append(planner.plan(row.number, row.cells))
-        if plans[-1].data is not None:
-            planner.remember(row.number, plans[-1].data)
+        plan = planner.plan(row.number, row.cells)
+        if plan.data is not None:
+            planner.remember(row.number, plan.data, plan.lead.id if plan.lead else None, created=False)
+        plans.append(plan)
     return plans
 
 
@@ -147,16 +159,17 @@ def _run(session_factory: sessionmaker[Session], job_id: int, clock: Clock, batc
             return job.status if job is not None else "missing"
         job.status, job.started_at, job.updated_at = "running", job.started_at or clock.now(), clock.now()
         session.commit()
-        planner = Planner(session, job.mapping)
+        viewer = _importer(session, job)
+        planner = Planner(session, viewer, job.mapping, job.on_match, lock=True)
         for done in session.scalars(select(ImportRow).where(ImportRow.job_id == job_id,
-                                                            ImportRow.outcome == "created")):
-            planner.remember(done.number, planner.lead_input(done.cells))
+                                                            ImportRow.outcome.in_(MATCHED))):
+            planner.remember(done.number, planner.lead_input(done.cells), done.lead_id,
+                             created=done.outcome == "created")
         last = 0
         while rows := list(session.scalars(select(ImportRow).where(
                 ImportRow.job_id == job_id, ImportRow.number > last, ImportRow.outcome.is_(None))
                 .order_by(ImportRow.number).limit(batch))):
-            for row in rows:
-                _apply(session, job, planner, row, clock.now())
+            _record(job, rows, [_apply(session, job, viewer, planner, row, clock.now()) for row in rows])
             job.updated_at = clock.now()
             session.commit()
             last = rows[-1].number
@@ -165,22 +178,54 @@ def _run(session_factory: sessionmaker[Session], job_id: int, clock: Clock, batc
         return job.status
 
 
-def _apply(session: Session, job: ImportJob, planner: Planner, row: ImportRow, now: datetime) -> None:
+def _importer(session: Session, job: ImportJob) -> Viewer:
+    """Whoever started the import: their leads are created, and what they may see updated."""
+    user = session.scalars(select(User).where(User.username == job.created_by)).first()
+    if user is None or not user.active:
+        raise Conflict(Phrase("%(name)s, who started this import, is no longer active", name=job.created_by))
+    return viewer_of(user)
+
+
+def _apply(session: Session, job: ImportJob, viewer: Viewer, planner: Planner, row: ImportRow,
+           now: datetime) -> tuple[Plan, int | None]:
+    """Plan a row and carry the plan out; the plan and the lead it created or matched."""
     plan = planner.plan(row.number, row.cells)
-    if (lead_input := plan.data) is not None:
+    lead_id = None
+    if plan.lead is not None:
+        _update(plan.lead, plan.changes, now)
+        lead_id = plan.lead.id
+    elif plan.data is not None:
         try:
             # The plan ran the duplicate rules on this row a moment ago; warnings go in the report.
-            lead = create_lead(session, None, lead_input, now, owner=job.owner, pool_id=job.pool_id,
-                               duplicates_checked=True)
+            lead_id = create_lead(session, viewer, plan.data, now, owner=job.owner, pool_id=job.pool_id,
+                                  duplicates_checked=True).id
         except InvalidInput as exc:  # a check create_lead makes that the plan did not
             plan = Plan(row.number, "rejected", [reason(n, m) for n, m in exc.fields.items()]
                         or [reason("", str(exc.args[0]) if exc.args else "")])
-        else:
-            lead.created_by, row.lead_id = job.created_by, lead.id
-            planner.remember(row.number, lead_input)
-    row.outcome, row.reasons = plan.outcome, plan.reasons
-    job.done += 1
-    setattr(job, plan.outcome, getattr(job, plan.outcome) + 1)
+    if plan.data is not None:
+        planner.remember(row.number, plan.data, lead_id, created=plan.outcome == "created")
+    return plan, lead_id
+
+
+def _update(lead: Lead, changes: dict[str, object], now: datetime) -> None:
+    """Set the fields a row changes on the lead it matched; owner, pool and status stay."""
+    if not changes:
+        return
+    if "rating" in changes:  # a new rating, a new follow-up frequency
+        lead.reschedule_follow_up()
+    for name, value in changes.items():
+        setattr(lead, name, value)
+    refresh_match_columns(lead)
+    lead.updated_at = now
+
+
+def _record(job: ImportJob, rows: Sequence[ImportRow], results: Sequence[tuple[Plan, int | None]]) -> None:
+    """Write a batch's outcomes and counts at its end: written row by row, each would cost an
+    UPDATE of the row and one of the job, flushed with the next row's lead."""
+    for row, (plan, lead_id) in zip(rows, results, strict=True):
+        row.outcome, row.reasons, row.lead_id = plan.outcome, plan.reasons, lead_id
+        setattr(job, plan.outcome, getattr(job, plan.outcome) + 1)
+    job.done += len(rows)
 
 
 def _waiting(session: Session, viewer: Viewer, job_id: int,

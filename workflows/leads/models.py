@@ -95,7 +95,7 @@ class Lead(Base):
     converted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     disqualified_reason: Mapped[str] = mapped_column(String(300), default="")
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"), index=True)
     opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("opportunity.id"))
     # Asked not to be emailed or texted (the record's page, or an unsubscribe link): bulk sends skip it.
     email_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)

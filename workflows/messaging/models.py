@@ -74,7 +74,8 @@ class SendRecipient(Base):
     __tablename__ = "message_send_recipient"
     __table_args__ = (UniqueConstraint("send_id", "subject_type", "subject_id"),
                       Index("ix_message_send_recipient_order", "send_id", "number"),
-                      Index("ix_message_send_recipient_outcome", "send_id", "outcome"))
+                      Index("ix_message_send_recipient_outcome", "send_id", "outcome"),
+                      Index("ix_message_send_recipient_subject", "subject_type", "subject_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     send_id: Mapped[int] = mapped_column(ForeignKey("message_send.id", ondelete="CASCADE"))

@@ -43,7 +43,7 @@ class Opportunity(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"), index=True)
     business_type_id: Mapped[int] = mapped_column(ForeignKey("business_type.id"))
     amount: Mapped[Decimal] = mapped_column(Money())
     expected_close_date: Mapped[date | None] = mapped_column(Date)

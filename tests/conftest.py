@@ -9,13 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 import bootstrap
 from core import migrate
 from core.clock import ManualClock
 from core.db import Base
 from core.settings import Settings
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"... when tests run in parallel
 
 
 def require_service(variable: str) -> str:
@@ -26,6 +28,29 @@ def require_service(variable: str) -> str:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{variable} is not set; CI must provide this service")
     pytest.skip(f"{variable} is not set")
+
+
+def require_redis() -> str:
+    """The test Redis URL, its database number moved down by the worker's number, so parallel
+    workers' Celery queues never meet (``.../15``: ``gw0`` uses 15, ``gw1`` 14)."""
+    url = make_url(require_service("DEALFLOW_TEST_REDIS_URL"))
+    number = int(WORKER.removeprefix("gw") or 0)
+    return str(url.set(database=str((int(url.database or 0) - number) % 16)))
+
+
+def _own_database(url: str) -> str:
+    """The worker's own PostgreSQL database beside ``url``'s (created when missing)."""
+    if not WORKER:
+        return url
+    base = make_url(url)
+    mine = base.set(database=f"{base.database}_{WORKER}")
+    server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                 {"name": mine.database}):
+            connection.execute(text(f'CREATE DATABASE "{mine.database}"'))
+    server.dispose()
+    return mine.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +65,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    url = require_service("DEALFLOW_TEST_POSTGRES_URL")
+    url = _own_database(require_service("DEALFLOW_TEST_POSTGRES_URL"))
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))

@@ -25,7 +25,7 @@ import bootstrap
 from core.celery_app import make_celery
 from core.errors import InvalidInput, NotFound
 from core.settings import Settings
-from tests.conftest import require_service
+from tests.conftest import require_redis
 from tests.integration.test_message_templates import SECRET, records, save
 from tests.integration.test_notification_senders import Gateway, Relay
 from tests.integration.test_notification_worker import ROOT, WAIT_SECONDS, free_port
@@ -229,7 +229,7 @@ def test_text_messages_go_through_the_gateway_to_whoever_has_a_phone_and_wants_t
 @pytest.mark.redis
 def test_a_celery_worker_runs_the_send_and_a_duplicate_job_sends_nothing_more(postgres_database, relay, gateway,
                                                                               tmp_path):
-    broker = require_service("DEALFLOW_TEST_REDIS_URL")
+    broker = require_redis()
     redis.Redis.from_url(broker).flushdb()  # no job left over from an earlier run
     settings = Settings(database_url=postgres_database, broker_url=broker, smtp_url=relay[1], sms_url=gateway,
                         base_url="https://crm.example.com", secret_key=SECRET)

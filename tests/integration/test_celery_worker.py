@@ -16,7 +16,7 @@ from core.celery_app import make_celery
 from core.clock import ManualClock
 from core.settings import Settings
 from tests import diagrams
-from tests.conftest import require_service
+from tests.conftest import require_redis
 from tests.integration.test_engine_api import deploy, open_tasks, start
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def worker(postgres_database: str, tmp_path: Path) -> Iterator[str]:
-    broker = require_service("DEALFLOW_TEST_REDIS_URL")
+    broker = require_redis()
     env = {**os.environ, "DEALFLOW_DATABASE_URL": postgres_database, "DEALFLOW_BROKER_URL": broker}
     with open(tmp_path / "worker.log", "wb") as log:
         process = subprocess.Popen(

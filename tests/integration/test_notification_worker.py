@@ -29,7 +29,7 @@ from core.celery_app import make_celery
 from core.settings import Settings
 from notifications import DELIVER_TASK, SWEEP_TASK, Notice, Recipient, notify
 from notifications.models import Delivery
-from tests.conftest import require_service
+from tests.conftest import require_redis
 from workflows.org import service, units
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +77,7 @@ def mailbox() -> Iterator[tuple[Mailbox, str]]:
 
 @pytest.fixture
 def settings(postgres_database: str, mailbox: tuple[Mailbox, str]) -> Settings:
-    broker = require_service("DEALFLOW_TEST_REDIS_URL")
+    broker = require_redis()
     redis.Redis.from_url(broker).flushdb()  # no job left over from an earlier run
     return Settings(database_url=postgres_database, broker_url=broker, smtp_url=mailbox[1],
                     base_url="https://crm.example.com")

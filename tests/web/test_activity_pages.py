@@ -90,7 +90,7 @@ def test_the_list_shows_the_people_in_sight_with_links_to_their_records(login, r
     manager = login("liu.yang")
     page = manager.get("/activities").text
     assert "Toured the warehouse" in page and "Called the buyer" in page and "Westlake site visit" not in page
-    assert f'href="/accounts/{records["acme"]}#activity-{team["visit"]}"' in page and "2 activities" in page
+    assert f'href="/accounts/{records["acme"]}#activity-{team["visit"]}"' in page and "2 条活动记录" in page
     filtered = manager.get("/activities?kind=call&since=2026-01-01&until=2026-01-03").text
     assert "Called the buyer" in filtered and "Toured the warehouse" not in filtered
     snooping = login("wang.fang").get("/activities?person=sun.li&kind=nonsense").text

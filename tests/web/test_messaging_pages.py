@@ -125,13 +125,14 @@ def test_the_leads_ticked_in_the_list_are_sent_to_and_one_unsubscribes_without_l
     text = received(relay)["emily@parts.example"].get_body(("plain",)).get_content()
     link = re.search(r"https://crm\.example\.com(/unsubscribe/\S+)", text)
     assert link is not None
-    visitor = app.test_client()  # nobody logged in
-    confirm = visitor.get(link.group(1))
+    visitor = app.test_client()  # nobody logged in: the page speaks the browser's language
+    english = {"Accept-Language": "en-US,en;q=0.9"}
+    confirm = visitor.get(link.group(1), headers=english)
     assert confirm.status_code == 200 and "Stop these emails to e***@parts.example?" in confirm.text
     with container.session_factory() as session:  # only the click unsubscribes, not a mail scanner's GET
         assert session.get_one(Lead, ids["emily"]).email_opt_out is False
     assert visitor.post(link.group(1)).status_code == 400  # no CSRF token
-    done = visitor.post(link.group(1), data={"csrf_token": csrf_token(confirm.text)})
+    done = visitor.post(link.group(1), data={"csrf_token": csrf_token(confirm.text)}, headers=english)
     assert done.status_code == 200 and "will get no more of these emails" in done.text
     with container.session_factory() as session:
         assert session.get_one(Lead, ids["emily"]).email_opt_out is True

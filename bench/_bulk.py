@@ -9,6 +9,8 @@ own owner among ``owners`` users; its state is the seed's state verbatim.
 
 from __future__ import annotations
 
+import argparse
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -68,6 +70,16 @@ _CLONE_TIMERS = f"""
     {_SEEDS}
     JOIN engine_timer t ON t.instance_id = s.id
 """
+
+
+def bench_parser(description: str, url_variable: str, default_url: str) -> argparse.ArgumentParser:
+    """A benchmark's command line: ``--quick`` and the database it drops and recreates
+    (``--postgres-url``, else ``url_variable``, else ``default_url``); sizes are its own."""
+    parser = argparse.ArgumentParser(description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--postgres-url", default=os.environ.get(url_variable, default_url))
+    return parser
 
 
 def recreate_database(url: str) -> None:

@@ -39,7 +39,7 @@ sys.path[:] = [str(Path(__file__).resolve().parents[1])] + [
 from sqlalchemy import insert, select
 
 import bootstrap
-from bench._bulk import recreate_database
+from bench._bulk import bench_parser, recreate_database
 from bench._http import free_port
 from bench._stats import Figure, measured, median, summary_table, timed
 from core import migrate
@@ -182,12 +182,9 @@ def _wait_for(port: int, seconds: float = 15.0) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Benchmark a bulk email send through a local SMTP server.")
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser = bench_parser(__doc__ or "", "DEALFLOW_BENCH_SENDS_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     parser.add_argument("--emails", type=int, default=10_000, help="leads the send goes to")
     parser.add_argument("--runs", type=int, default=3, help="timed runs; the median is reported")
-    parser.add_argument("--postgres-url", default=os.environ.get("DEALFLOW_BENCH_SENDS_POSTGRES_URL",
-                                                                 DEFAULT_POSTGRES_URL))
     return parser.parse_args(argv)
 
 

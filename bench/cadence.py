@@ -37,7 +37,7 @@ sys.path[:] = [str(Path(__file__).resolve().parents[1])] + [
 from sqlalchemy import func, insert, select, text
 
 import bootstrap
-from bench._bulk import recreate_database
+from bench._bulk import bench_parser, recreate_database
 from bench._stats import Figure, median, ms, p95, summary_table
 from core import migrate
 from core.clock import ManualClock
@@ -161,17 +161,10 @@ def _viewer(container: bootstrap.Container, username: str) -> Viewer:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = bench_parser(__doc__ or "", "DEALFLOW_BENCH_CADENCE_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     parser.add_argument("--cycles", type=int, default=2_000)
     parser.add_argument("--leads", type=int, default=100_000)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--postgres-url", default=os.environ.get("DEALFLOW_BENCH_CADENCE_POSTGRES_URL",
-                                                                 DEFAULT_POSTGRES_URL))
-    args = parser.parse_args(argv)
-    if "bench" not in args.postgres_url.rsplit("/", 1)[-1]:
-        parser.error("the benchmark drops its database: its name must contain 'bench'")
-    return args
+    return parser.parse_args(argv)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ sys.path[:] = [str(Path(__file__).resolve().parents[1])] + [
 from sqlalchemy import func, select
 
 import bootstrap
-from bench._bulk import recreate_database
+from bench._bulk import bench_parser, recreate_database
 from bench._stats import Figure, median, ms, p95, summary_table
 from core import migrate
 from core.settings import Settings
@@ -167,12 +167,9 @@ def _viewer(container: bootstrap.Container, username: str):  # type: ignore[no-u
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Benchmark the web form and the lead import.")
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser = bench_parser(__doc__ or "", "DEALFLOW_BENCH_LEADS_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     parser.add_argument("--posts", type=int, default=2_000, help="web-form posts")
     parser.add_argument("--rows", type=int, default=10_000, help="rows in the imported file")
-    parser.add_argument("--postgres-url", default=os.environ.get("DEALFLOW_BENCH_LEADS_POSTGRES_URL",
-                                                                 DEFAULT_POSTGRES_URL))
     return parser.parse_args(argv)
 
 

@@ -18,7 +18,6 @@ the queries the bell and the page run, and for the whole page through Flask's te
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -33,7 +32,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 import bootstrap
-from bench._bulk import recreate_database
+from bench._bulk import bench_parser, recreate_database
 from bench._stats import Figure, median, ms, p95, summary_table
 from core import migrate
 from core.settings import Settings
@@ -122,16 +121,9 @@ def _figure(name: str, timings: list[float]) -> Figure:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = bench_parser(__doc__ or "", "DEALFLOW_BENCH_NOTIFICATIONS_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--postgres-url", default=os.environ.get("DEALFLOW_BENCH_NOTIFICATIONS_POSTGRES_URL",
-                                                                 DEFAULT_POSTGRES_URL))
-    args = parser.parse_args(argv)
-    if "bench" not in args.postgres_url.rsplit("/", 1)[-1]:
-        parser.error("the benchmark drops its database: its name must contain 'bench'")
-    return args
+    return parser.parse_args(argv)
 
 
 if __name__ == "__main__":

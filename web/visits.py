@@ -92,9 +92,8 @@ def _labels() -> dict[str, Any]:
 
 
 def visit_state(plan: VisitPlan) -> str:
-    """A plan's status as people read it: a planned visit that is over waits for its log."""
-    over = plan.status == "planned" and plan.ends_at <= _now()
-    return "overdue" if over else plan.status
+    """A plan's status as people read it, now."""
+    return plan.state(_now())
 
 
 # --- visits ---------------------------------------------------------------------------------
@@ -140,9 +139,7 @@ def index() -> str:
 
 @bp.get("/visits/<int:plan_id>")
 def show(plan_id: int) -> str:
-    with container().session_factory() as session:
-        plan = get_visit(session, current_user.viewer, plan_id)
-    return _show(plan, _edit_form(plan))
+    return _show(plan_id)
 
 
 @bp.post("/visits/<int:plan_id>")
@@ -157,9 +154,7 @@ def change(plan_id: int) -> Any:
         if changed is not None:
             flash(_("Visit changed."))
             return redirect(url_for("visits.show", plan_id=plan_id))
-    with container().session_factory() as session:
-        plan = get_visit(session, viewer, plan_id)
-    return _show(plan, form), 400
+    return _show(plan_id, form), 400
 
 
 @bp.post("/visits/<int:plan_id>/cancel")
@@ -175,13 +170,16 @@ def cancel(plan_id: int) -> Response:
     return redirect(url_for("visits.show", plan_id=plan_id))
 
 
-def _show(plan: VisitPlan, form: VisitForm) -> str:
+def _show(plan_id: int, form: VisitForm | None = None) -> str:
+    """The plan's page; its form holds the plan as it is unless a refused ``form`` is given back."""
     with container().session_factory() as session:
+        plan = get_visit(session, current_user.viewer, plan_id)
         task = log_task(session, plan)
         activity = session.get(Activity, plan.activity_id) if plan.activity_id else None
         owner_name = display_names(session, [plan.owner]).get(plan.owner, plan.owner)
-    return render_template("visits/show.html", plan=plan, form=form, task=task, activity=activity,
-                           owner_name=owner_name, mine=plan.owner == current_user.viewer.username)
+    return render_template("visits/show.html", plan=plan, form=_edit_form(plan) if form is None else form,
+                           task=task, activity=activity, owner_name=owner_name,
+                           mine=plan.owner == current_user.viewer.username)
 
 
 def _edit_form(plan: VisitPlan) -> VisitForm:

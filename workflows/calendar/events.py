@@ -67,7 +67,7 @@ def visits_between(session: Session, viewer: Viewer, begins: datetime, ends: dat
         VisitPlan.starts_at >= earliest_start, VisitPlan.starts_at < ends, VisitPlan.ends_at > begins)
         .order_by(VisitPlan.starts_at, VisitPlan.id).limit(limit + 1)).all()
     return Events([Event(plan.kind, plan.starts_at, plan.ends_at, plan.title, plan.purpose, plan.owner,
-                         _state(plan, now), plan.location, plan_id=plan.id,
+                         plan.state(now), plan.location, plan_id=plan.id,
                          remind_minutes=plan.remind_minutes) for plan in rows[:limit]], len(rows) > limit)
 
 
@@ -95,7 +95,3 @@ def tasks_due_between(session: Session, viewer: Viewer, begins: datetime, ends: 
     items = [Event("task", task.due_at, None, task.title or "", task.name, task.assignee or "",
                    task_id=task.id) for task in rows[:limit] if task.due_at is not None]
     return Events(items, len(rows) > limit)
-
-
-def _state(plan: VisitPlan, now: datetime) -> str:
-    return "overdue" if plan.status == "planned" and plan.ends_at <= now else plan.status

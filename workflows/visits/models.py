@@ -11,7 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import Base, UTCDateTime
 
 KINDS = ("visit", "meeting")  # the activity kinds a logged plan becomes
-STATUSES = ("planned", "logged", "cancelled")
 PERIODS = ("week", "month")
 
 
@@ -41,11 +40,16 @@ class VisitPlan(Base):
     remind_minutes: Mapped[int] = mapped_column(Integer)
     remind_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(20), default="planned")
+    status: Mapped[str] = mapped_column(String(20), default="planned")  # or "logged", "cancelled"
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def state(self, now: datetime) -> str:
+        """The status as people read it: a planned visit that is over is "overdue", waiting
+        for its log (the "to log" tab and a work plan's progress count the same rule in SQL)."""
+        return "overdue" if self.status == "planned" and self.ends_at <= now else self.status
 
 
 class WorkPlan(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from icalendar import Calendar
 from sqlalchemy import func, select
 
@@ -14,7 +16,7 @@ from workflows.leads.models import Lead
 from workflows.opportunities.service import OpportunityInput, create_opportunity
 from workflows.org.models import User
 from workflows.org.visibility import viewer_for
-from workflows.visits.models import VisitPlan
+from workflows.visits.models import VisitPlan, WorkPlan
 from workflows.visits.plans import log_task
 
 # The clock starts on Monday 2026-01-05 at 17:00 in Shanghai.
@@ -39,10 +41,12 @@ def plan_on_lead(client, container) -> tuple[int, int]:
 def test_a_visit_planned_from_a_lead_shows_on_the_calendar_and_its_log_lands_on_the_lead(client, container):
     lead_id, plan_id = plan_on_lead(client, container)
     page = client.get(f"/visits/{plan_id}").text
-    assert "Plant tour" in page and "Suzhou plant" in page and "Planned" in page
+    assert "Plant tour" in page and "Suzhou plant" in page
+    assert 'class="status visit-planned">Planned<' in page  # not just the "Planned by" beside it
 
     week = client.get("/calendar").text
-    assert "Plant tour" in week and f"/visits/{plan_id}" in week and "9:00" in week  # the reminder
+    assert "Plant tour" in week and f"/visits/{plan_id}" in week
+    assert re.search(r'event-reminder">\s*<time datetime="2026-01-06T01:00:00\+00:00">9:00', week)
     assert "10:00" in client.get("/calendar?view=day&date=2026-01-06").text
     assert f"/visits/{plan_id}" in client.get("/calendar?view=month&date=2026-01-20").text
     assert f"/visits/{plan_id}" not in client.get("/calendar?view=day&date=2026-01-07").text
@@ -54,7 +58,7 @@ def test_a_visit_planned_from_a_lead_shows_on_the_calendar_and_its_log_lands_on_
         task = log_task(session, session.get_one(VisitPlan, plan_id))
     assert task is not None
     page = client.get(f"/visits/{plan_id}").text
-    assert f"/tasks/{task.id}" in page and "Over, not logged yet" in page
+    assert f"/tasks/{task.id}" in page and 'class="status visit-overdue">Over, not logged yet<' in page
     form = client.get(f"/tasks/{task.id}").text
     refused = client.post(f"/tasks/{task.id}", data={"csrf_token": csrf_token(form), "outcome": ""})
     assert refused.status_code == 400 and "is required" in refused.text
@@ -96,7 +100,7 @@ def test_a_visit_is_rescheduled_and_cancelled_from_its_page(client, container):
     assert bad.status_code == 400 and "must be a whole number from 0 to 10080" in bad.text
 
     cancelled = client.post(f"/visits/{plan_id}/cancel", data={"csrf_token": token}, follow_redirects=True)
-    assert "Visit cancelled" in cancelled.text and "Cancelled" in cancelled.text
+    assert "Visit cancelled" in cancelled.text and 'class="status visit-cancelled">Cancelled<' in cancelled.text
     assert f"/visits/{plan_id}" not in client.get("/calendar?view=day&date=2026-01-08").text
     assert f"/visits/{plan_id}" in client.get("/visits?tab=cancelled").text
 
@@ -146,9 +150,13 @@ def test_a_rep_plans_a_week_and_the_manager_follows_it(client, login, container)
 
     manager = login("liu.yang")
     listing = manager.get("/work-plans").text
-    assert "More" in listing and "王芳" in listing
-    assert manager.get(plan_url).status_code == 200
+    # her row: the new goal, one visit planned, none logged, none overdue, the new note
+    assert re.search(r"<td>王芳</td>\s*<td>6</td><td>1</td><td>0</td>\s*<td>0</td><td>More</td>", listing)
+    followed = manager.get(plan_url).text
+    assert "Plant tour" in followed and 'id="change"' not in followed  # read, not written
     assert manager.post(plan_url, data={"csrf_token": csrf_token(listing), "goal": "1"}).status_code == 403
+    with container.session_factory() as session:
+        assert session.scalars(select(WorkPlan.goal)).one() == 6
     assert login("sun.li").get(plan_url).status_code == 404
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -58,7 +59,15 @@ FIELD_LABELS = {"subject": _l("Subject"), "body": _l("Message"), "ids": _l("Reci
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return {"status_labels": STATUS_LABELS, "outcome_labels": OUTCOME_LABELS, "outcomes": OUTCOMES,
-            "no_address_labels": NO_ADDRESS_LABELS, "field_labels": FIELD_LABELS, "record_link": record_link}
+            "no_address_labels": NO_ADDRESS_LABELS, "field_labels": FIELD_LABELS, "record_link": record_link,
+            "reason_text": reason_text}
+
+
+def reason_text(reason: str) -> str:
+    """What became of a recipient, in the reader's language when it is one of the run's own
+    phrases (kept as its msgid), else as the mail server said it. Not through the templates'
+    ``_``, which %-formats what it is given and fails on a reply such as "100% full"."""
+    return _(reason) if reason else ""
 
 
 def init_app(app: Flask) -> None:
@@ -146,7 +155,7 @@ def _send(viewer: Viewer, kind: str, ids: list[int], template_id: int | None) ->
         send_id = send.id
         uow.after_commit(lambda: background.launch(LAUNCHER, send_id))
         uow.commit()
-    flash(_("Sending to %(count)d recipients.", count=len(ids)))
+    flash(ngettext("Sending to %(num)d recipient.", "Sending to %(num)d recipients.", len(ids)))
     return redirect(url_for("bulk_send.progress", send_id=send_id))
 
 

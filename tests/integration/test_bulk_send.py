@@ -42,9 +42,18 @@ from workflows.org.models import User
 from workflows.org.visibility import viewer_for
 
 
+class FullRelay(Relay):
+    """Also refuses ``full@`` as a full mailbox does, with a per cent sign in the reply."""
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
+        if address.startswith("full@"):
+            return "552 mailbox 100% full"
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
+
 @pytest.fixture
 def relay() -> Iterator[tuple[Relay, str]]:
-    handler, port = Relay(), free_port()
+    handler, port = FullRelay(), free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     yield handler, f"smtp://127.0.0.1:{port}"

@@ -19,6 +19,7 @@ from tests.integration.test_bulk_send import relay  # noqa: F401  (the SMTP serv
 from tests.integration.test_message_templates import records
 from tests.web.conftest import csrf_token
 from workflows.leads.models import Lead
+from workflows.leads.service import LeadInput, create_lead
 from workflows.messaging.models import MessageSend, MessageTemplate
 
 WAIT_SECONDS = 30  # a deadline for the send's thread, not a measured time
@@ -94,7 +95,7 @@ def test_a_lead_is_emailed_from_its_page_and_the_send_is_watched_to_the_end(logi
     assert compose.status_code == 200 and "Hello Emily Zhou" in compose.text and "How is Suzhou Parts?" in compose.text
     sent = rep.post("/messages/send/lead", data={"csrf_token": csrf_token(compose.text), "ids": [ids["emily"]],
                                                  "template_id": template_id})
-    assert sent.status_code == 302
+    assert sent.status_code == 302 and "Sending to 1 recipient." in rep.get(sent.location).text
     page = finished(rep, sent.location)
     assert "Finished: 1 of 1 recipients" in page and "No mail server is set" not in page
     assert list(received(relay)) == ["emily@parts.example"]
@@ -137,7 +138,23 @@ def test_the_leads_ticked_in_the_list_are_sent_to_and_one_unsubscribes_without_l
     with container.session_factory() as session:
         assert session.get_one(Lead, ids["emily"]).email_opt_out is True
     assert visitor.get("/unsubscribe/lead.1.forged").status_code == 404
-    assert "Does not want email" in rep.get(f"/leads/{ids['emily']}").text
+    assert 'name="email_opt_out" value="y" checked' in rep.get(f"/leads/{ids['emily']}").text
+
+
+def test_a_mail_servers_refusal_is_shown_as_it_said_it(login, container, ids, relay):  # noqa: F811
+    rep = login("wang.fang")
+    with container.uow() as uow:
+        full = create_lead(uow.session, None, LeadInput(name="Full Box", email="full@example.com"),
+                           container.engine.clock.now(), owner="wang.fang").id
+        uow.commit()
+    template_id = write_template(rep)
+    compose = rep.get(f"/messages/send/lead?ids={full}&ids={ids['emily']}&template_id={template_id}")
+    sent = rep.post("/messages/send/lead", data={"csrf_token": csrf_token(compose.text), "template_id": template_id,
+                                                 "ids": [full, ids["emily"]]})
+    page = finished(rep, sent.location)
+    assert "Finished: 2 of 2 recipients" in page
+    assert "the mail server refused full@example.com: 552 mailbox 100% full" in page
+    assert list(received(relay)) == ["emily@parts.example"]
 
 
 def test_opt_outs_are_set_on_the_records_page(login, container, ids):

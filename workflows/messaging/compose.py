@@ -58,8 +58,11 @@ class Addressee:
     def address(self, channel: str) -> str:
         return self.email if channel == "email" else self.phone
 
-    def opted_out(self, channel: str) -> bool:
-        return self.email_opt_out if channel == "email" else self.sms_opt_out
+    def skip(self, channel: str) -> str | None:
+        """Why a message on ``channel`` would not go out ("opted_out", "no_address"), or None."""
+        if self.email_opt_out if channel == "email" else self.sms_opt_out:
+            return "opted_out"
+        return None if self.address(channel) else "no_address"
 
 
 @dataclass(frozen=True)
@@ -109,18 +112,12 @@ def addressees(session: Session, kind: str, ids: Iterable[int]) -> dict[int, Add
 
 
 def of_lead(lead: Lead) -> Addressee:
-    person = {"name": lead.name, "title": lead.title, "email": lead.email, "phone": lead.phone}
-    fields = {"recipient": person, "lead": _pick(lead, "lead")}
-    return Addressee("lead", lead.id, lead.name, lead.email, lead.phone_e164 or lead.phone,
-                     lead.email_opt_out, lead.sms_opt_out, fields)
+    return _addressee("lead", lead, {"lead": _pick(lead, "lead")})
 
 
 def of_contact(contact: Contact) -> Addressee:
-    person = {"name": contact.name, "title": contact.title, "email": contact.email, "phone": contact.phone}
-    fields = {"recipient": person, "contact": _pick(contact, "contact"),
-              "account": _pick(contact.account, "account")}
-    return Addressee("contact", contact.id, contact.name, contact.email, contact.phone_e164 or contact.phone,
-                     contact.email_opt_out, contact.sms_opt_out, fields)
+    return _addressee("contact", contact, {"contact": _pick(contact, "contact"),
+                                           "account": _pick(contact.account, "account")})
 
 
 def email_parts(body: str, unsubscribe_url: str | None) -> tuple[str, str]:
@@ -138,6 +135,13 @@ def email_parts(body: str, unsubscribe_url: str | None) -> tuple[str, str]:
         footer_html = escape(UNSUBSCRIBE_LINE).format(url=link)
         html.append(f'<p style="font-size:12px;color:#6b7280;">{footer_html}</p>')
     return text, f'<!doctype html>\n<html><body>{"".join(html)}</body></html>\n'
+
+
+def _addressee(kind: str, person: Lead | Contact, fields: dict[str, dict[str, str]]) -> Addressee:
+    """A lead or contact with the fields its templates see: ``recipient`` and ``fields``."""
+    return Addressee(kind, person.id, person.name, person.email, person.phone_e164 or person.phone,
+                     person.email_opt_out, person.sms_opt_out,
+                     {"recipient": _pick(person, "recipient"), **fields})
 
 
 def _pick(row: object, name: str) -> dict[str, str]:

@@ -18,7 +18,6 @@ from core.db import Base, UTCDateTime
 
 CHANNELS = ("email", "sms")
 RECORD_KINDS = ("lead", "contact")
-SEND_STATUSES = ("queued", "running", "done", "failed")
 # What became of one recipient; "sending" is the claim made before the message goes out.
 OUTCOMES = ("sent", "opted_out", "no_address", "failed")
 

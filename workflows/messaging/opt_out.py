@@ -22,6 +22,7 @@ from core.errors import NotFound
 from core.phrases import Phrase
 from workflows.accounts.contacts import get_contact
 from workflows.accounts.models import Contact
+from workflows.inputs import parse_id
 from workflows.leads.models import Lead
 from workflows.leads.service import get_lead
 from workflows.org.visibility import Viewer
@@ -75,10 +76,11 @@ def unsubscribe(session: Session, secret: str, token: str, now: datetime) -> Uns
 def _record(session: Session, secret: str, token: str) -> Lead | Contact:
     kind, _dot, rest = token.partition(".")
     raw_id, _dot, signature = rest.partition(".")
+    record_id = parse_id(raw_id)
     record: Lead | Contact | None = None
-    if kind in RECORD_KINDS and raw_id.isdigit() and len(raw_id) < 18 and \
-            hmac.compare_digest(signature, _signature(secret, kind, int(raw_id))):
-        record = session.get(Lead, int(raw_id)) if kind == "lead" else session.get(Contact, int(raw_id))
+    if kind in RECORD_KINDS and record_id is not None and \
+            hmac.compare_digest(signature, _signature(secret, kind, record_id)):
+        record = session.get(Lead, record_id) if kind == "lead" else session.get(Contact, record_id)
     if record is None:
         raise NotFound(Phrase("This unsubscribe link is not valid"))
     return record

@@ -180,10 +180,8 @@ class _Courier:
     def _one(self, row: SendRecipient, addressee: Addressee) -> _Result:
         channel = self.draft.channel
         address = addressee.address(channel)
-        if addressee.opted_out(channel):
-            return _Result(row, "opted_out", address)
-        if not address:
-            return _Result(row, "no_address", "")
+        if skip := addressee.skip(channel):
+            return _Result(row, skip, address)
         try:
             message = written(self.draft, context_for(addressee, self.sender))
             self._send(row, address, message.subject, message.body)

@@ -66,9 +66,7 @@ def preview(session: Session, viewer: Viewer, template_id: int, kind: str, recor
     draft = draft_of(get_template(session, viewer, template_id))
     addressee = visible_addressee(session, viewer, kind, record_id)
     message = _written_for(session, viewer, draft, addressee)
-    address = addressee.address(draft.channel)
-    skip = "opted_out" if addressee.opted_out(draft.channel) else None if address else "no_address"
-    return Preview(addressee, address, message, skip)
+    return Preview(addressee, addressee.address(draft.channel), message, addressee.skip(draft.channel))
 
 
 def visible_addressee(session: Session, viewer: Viewer, kind: str, record_id: int) -> Addressee:

@@ -107,8 +107,7 @@ def _checked(viewer: Viewer, data: TemplateInput) -> dict[str, object]:
     values: dict[str, object] = {
         "name": check.text("name", data.name, 120, required=True),
         "channel": channel,
-        "subject": check.text("subject", data.subject, 300, required=channel == "email")
-        if channel == "email" else "",
+        "subject": check.text("subject", data.subject, 300, required=True) if channel == "email" else "",
         "body": body,
         "shared": bool(data.shared),
     }

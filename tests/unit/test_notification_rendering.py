@@ -32,7 +32,7 @@ CONTEXTS = {
     "recycle_warning": {"record": "ACME", "pool": "East China", "recycle_at": WHEN, "since": WHEN},
     "recycled_team": {"record": "ACME", "pool": "East China", "owner": "Liu Yang", "days": 30},
     "daily_digest": {"day": date(2026, 1, 5), "due_today": ["Call ACME"], "overdue": ["Visit Beta"],
-                     "approvals": ["Contract 12"]},
+                     "approvals": ["Contract 12"], "leads": ["Zhou Liqun · 19 days"], "more": {"overdue": 2}},
     "activity_comment": {"commenter": "Liu Yang", "record": "ACME", "kind": "visit", "happened_at": WHEN,
                          "comment": "Ask about the budget next time"},
     "birthday_reminder": {"contact": "Zhou Liqun", "account": "ACME", "birthday": date(2026, 1, 8), "days": 3},
@@ -113,6 +113,16 @@ def test_a_chinese_email_is_chinese_throughout():
     assert content.text.startswith("王芳，您好：") and "逾期跟进：\n\n- Visit Beta" in content.text
     assert "通知设置" in content.text and "打开我的任务" not in content.text  # no link, no button
     assert '<li>Call ACME</li>' in content.html and 'lang="zh-CN"' in content.html
+
+
+@pytest.mark.parametrize(("locale", "subject", "cut"), [
+    ("en", "Your day, Jan 5, 2026: 1 due, 3 overdue, 1 to approve, 1 lead to contact", "- … and 2 more"),
+    ("zh_CN", "2026年1月5日工作概览：今日到期 1 项，逾期 3 项，待审批 1 项，待联系线索 1 条", "- ……另有 2 项"),
+])
+def test_a_digest_counts_the_lines_it_left_out(locale: str, subject: str, cut: str):
+    message = render_message("daily_digest", locale, "UTC", CONTEXTS["daily_digest"])
+    assert message.subject == subject
+    assert f"- Visit Beta\n{cut}\n" in message.body and message.body.endswith("\n\n- Zhou Liqun · 19 days")
 
 
 def test_a_body_becomes_paragraphs_and_lists():

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -34,12 +33,12 @@ from sqlalchemy.orm import Session
 import bootstrap
 from bench._bulk import bench_parser, recreate_database
 from bench._stats import Figure, median, ms, p95, summary_table
+from bench.pipeline import get_ok, latencies, log_in
 from core import migrate
 from core.settings import Settings
 from notifications.inbox import list_notifications, unread_count
 from notifications.models import Notification
 from web import create_app
-from workflows.org.demo import DEMO_PASSWORD
 from workflows.org.models import User
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dealflow_notifications_bench"
@@ -64,14 +63,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{rows:,} notifications for {READER} (and {rows:,} for everyone else); {runs} runs each")
     for name, query in queries.items():
         with container.session_factory() as session:
-            timings = _timings(lambda query=query: query(session), runs)  # type: ignore[misc]
+            timings = latencies(lambda query=query: query(session), runs, warmup=0)  # type: ignore[misc]
         figures.append(_figure(f"query: {name}", timings))
-    client = create_app(container=container).test_client()
-    page = client.get("/login").text
-    token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    client.post("/login", data={"username": READER, "password": DEMO_PASSWORD, "csrf_token": token})
+    client = log_in(create_app(container=container), READER)
     for path in ("/notifications", "/notifications?page=200"):
-        timings = _timings(lambda path=path: _ok(client.get(path).status_code), runs)  # type: ignore[misc]
+        timings = latencies(lambda path=path: get_ok(client, path), runs, warmup=0)  # type: ignore[misc]
         figures.append(_figure(f"whole page {path}", timings))
     print(summary_table(figures))
 
@@ -99,20 +95,6 @@ def _row(number: int, username: str, people: dict[str, int], now: object) -> dic
             "locale": "en", "subject": f"Reminder: follow up lead {number}", "body": "Please deal with it.",
             "action": "Open the task", "link": f"/leads/{number}", "idempotency_key": f"bench:{number}",
             "in_app": True, "created_at": created, "read_at": None if number % 10 == 0 else created}
-
-
-def _timings(action: Callable[[], object], runs: int) -> list[float]:
-    timings = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - began)
-    return timings
-
-
-def _ok(status: int) -> None:
-    if status != 200:
-        raise RuntimeError(f"the page answered {status}")
 
 
 def _figure(name: str, timings: list[float]) -> Figure:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 PER_PAGE = 20
+MAX_PAGE = 1_000_000  # past any real list; a larger number would overflow the OFFSET
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,6 @@ class Page(Generic[T]):
 
 def page_of(session: Session, stmt: Select[Any], number: int, per_page: int = PER_PAGE) -> Page[Any]:
     """Page ``number`` (from 1) of ``stmt``'s single-entity rows, which must be ordered."""
-    number = max(1, number)
+    number = min(max(1, number), MAX_PAGE)
     rows = list(session.scalars(stmt.offset((number - 1) * per_page).limit(per_page + 1)))
     return Page(rows[:per_page], number, len(rows) > per_page)

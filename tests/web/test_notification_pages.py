@@ -58,6 +58,7 @@ def test_the_page_lists_newest_first_a_page_at_a_time(client: FlaskClient, conta
     second = client.get("/notifications?page=2").text
     assert "Call customer 2 (ACME)" in second and 'rel="prev"' in second and 'rel="next"' not in second
     assert client.get("/notifications?page=abc").status_code == 200  # not a number: the first page
+    assert client.get(f"/notifications?page={10**19}").status_code == 200  # past any list: was an overflow (500)
 
 
 def test_opening_one_follows_its_link_and_marks_it_read(client: FlaskClient, container):

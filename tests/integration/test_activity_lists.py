@@ -132,6 +132,10 @@ def test_bad_filter_values_are_named_and_left_out(container, as_, team_activitie
     assert set(problems) == {"kind", "record", "since", "until"} and total == 3
     rows, problems, _total = listed(container, as_("wang.fang"), since="2026-01-05", until="2026-01-01")
     assert set(problems) == {"until"} and rows == ["visit by wang.fang"]
+    huge = "9" * 5000  # more digits than int() converts: the first page, not an error
+    with container.session_factory() as session:
+        found, problems = parse_filter(session, as_("wang.fang"), {"page": huge, "per_page": huge})
+    assert (found.page, found.per_page, problems) == (1, 25, {})
 
 
 def test_rows_name_their_record_and_pages_hold_the_last_page_past_the_end(container, as_, records,

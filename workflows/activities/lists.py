@@ -15,14 +15,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from core.phrases import Phrase
 from workflows.inputs import page_window
 from workflows.opportunities.queries import owner_choices
 from workflows.org.recipients import display_names
-from workflows.org.visibility import Viewer, can_see_owner, owner_condition
+from workflows.org.visibility import Viewer, owner_condition
 from workflows.visits.periods import utc_bounds
 
-from .filters import Problems, one_of, page_number, period
+from .filters import Problems, one_of, page_number, period, person
 from .models import KINDS, SUBJECTS, Activity, ActivityComment
 from .records import record_path, record_titles
 
@@ -83,14 +82,11 @@ def parse_filter(session: Session, viewer: Viewer,
     """The list a query string asks for, and the reason for each value left out."""
     raw = {key: (params.get(key) or "").strip() for key in (*FILTER_KEYS, "page", "per_page")}
     problems: Problems = {}
-    person = raw["person"][:100] or None
-    if person is not None and not can_see_owner(session, viewer, person):
-        problems["person"] = Phrase("is not someone whose activities you can see")
-        person = None
+    who = person(session, viewer, raw["person"], problems)
     kind = one_of(raw["kind"], KINDS, "kind", problems)
     subject_type = one_of(raw["record"], SUBJECTS, "record", problems)
     since, until = period(raw["since"], raw["until"], problems)
-    return ActivityFilter(person=person, kind=kind, subject_type=subject_type, since=since, until=until,
+    return ActivityFilter(person=who, kind=kind, subject_type=subject_type, since=since, until=until,
                           page=page_number(raw["page"]) or 1,
                           per_page=min(page_number(raw["per_page"]) or PER_PAGE, MAX_PER_PAGE)), problems
 

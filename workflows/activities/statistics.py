@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from core.db import is_postgresql
 from core.phrases import Phrase
 from workflows.org.recipients import display_names
-from workflows.org.visibility import Viewer, can_see_owner, owner_condition
+from workflows.org.visibility import Viewer, owner_condition
 from workflows.visits.periods import first_day, following, utc_bounds
 
-from .filters import Problems, one_of, period
+from .filters import Problems, one_of, period, person
 from .models import Activity
 
 UNITS = ("day", "week", "month", "period")
@@ -81,11 +81,8 @@ def parse_statistics(session: Session, viewer: Viewer, params: Mapping[str, str]
         problems["since"] = Phrase("is too long ago for this grouping: at most %(count)s days are shown",
                                    count=MAX_DAYS[unit])
         since = until - (MAX_DAYS[unit] - 1) * _DAY
-    person = raw["person"][:100] or None
-    if person is not None and not can_see_owner(session, viewer, person):
-        problems["person"] = Phrase("is not someone whose activities you can see")
-        person = None
-    return StatisticsFilter(unit=unit, since=since, until=until, person=person), problems
+    who = person(session, viewer, raw["person"], problems)
+    return StatisticsFilter(unit=unit, since=since, until=until, person=who), problems
 
 
 def visit_statistics(session: Session, viewer: Viewer, f: StatisticsFilter,

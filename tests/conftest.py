@@ -35,7 +35,8 @@ def require_redis() -> str:
     workers' Celery queues never meet (``.../15``: ``gw0`` uses 15, ``gw1`` 14)."""
     url = make_url(require_service("DEALFLOW_TEST_REDIS_URL"))
     number = int(WORKER.removeprefix("gw") or 0)
-    return str(url.set(database=str((int(url.database or 0) - number) % 16)))
+    mine = url.set(database=str((int(url.database or 0) - number) % 16))
+    return mine.render_as_string(hide_password=False)  # str() would write the password as ***
 
 
 def _own_database(url: str) -> str:

@@ -15,6 +15,12 @@ def test_defaults_give_the_embedded_setup(tmp_path: Path):
     assert settings.scheduler == "embedded" and settings.broker_url is None
 
 
+def test_the_daily_hour_and_reminder_days_are_read():
+    assert (Settings.from_env({}).digest_hour, Settings.from_env({}).reminder_days) == (8, 3)
+    settings = Settings.from_env({"DEALFLOW_DIGEST_HOUR": "0", "DEALFLOW_REMINDER_DAYS": "30"})
+    assert (settings.digest_hour, settings.reminder_days) == (0, 30)
+
+
 def test_a_broker_switches_timers_to_celery():
     settings = Settings.from_env({"DEALFLOW_BROKER_URL": "redis://localhost:6379/0"})
     assert settings.scheduler == "celery"
@@ -34,6 +40,10 @@ def test_a_broker_switches_timers_to_celery():
         ({"DEALFLOW_ENV": "production"}, "DEALFLOW_SECRET_KEY must be set in production"),
         ({"DEALFLOW_HOLIDAYS": "Narnia"}, "DEALFLOW_HOLIDAYS must be a country code"),
         ({"DEALFLOW_TIME_ZONE": "Shanghai"}, "DEALFLOW_TIME_ZONE must be an IANA time zone"),
+        ({"DEALFLOW_DIGEST_HOUR": "24"}, "DEALFLOW_DIGEST_HOUR must be a whole number from 0 to 23"),
+        ({"DEALFLOW_DIGEST_HOUR": "8am"}, "DEALFLOW_DIGEST_HOUR must be a whole number from 0 to 23"),
+        ({"DEALFLOW_REMINDER_DAYS": "0"}, "DEALFLOW_REMINDER_DAYS must be a whole number from 1 to 30"),
+        ({"DEALFLOW_REMINDER_DAYS": "-3"}, "DEALFLOW_REMINDER_DAYS must be a whole number from 1 to 30"),
     ],
 )
 def test_bad_values_name_the_variable(environ: dict[str, str], message: str):

@@ -67,15 +67,10 @@ def compose_digest(session: Session, user: User, now: datetime) -> Digest:
     mine = (HumanTask.assignee == user.username, HumanTask.id.not_in([row.task_id for row in approvals.rows]))
     more = {"approvals": approvals.total - MAX_LINES} if approvals.total > MAX_LINES else {}
 
-    def task(due_shown: bool) -> Callable[[HumanTask], str]:
-        def line(t: HumanTask) -> str:
-            due = f"{t.due_at.astimezone(zone):%Y-%m-%d}" if due_shown and t.due_at else None
-            return _line(t.name, t.title, due)
-        return line
-
     today = (HumanTask.due_at >= starts, HumanTask.due_at < ends)
-    due_today = _lines(session, "due_today", _tasks(*mine, *today), task(False), more)
-    overdue = _lines(session, "overdue", _tasks(*mine, HumanTask.due_at < starts), task(True), more)
+    due_today = _lines(session, "due_today", _tasks(*mine, *today), lambda t: _line(t.name, t.title), more)
+    overdue = _lines(session, "overdue", _tasks(*mine, HumanTask.due_at < starts),  # the day it was due
+                     lambda t: _line(t.name, t.title, f"{t.due_at.astimezone(zone):%Y-%m-%d}"), more)
     stale = select(Lead).where(Lead.owner == user.username, not_contacted_for(STALE_DAYS, now)) \
         .order_by(Lead.followup_since, Lead.id)
     leads = _lines(session, "leads", stale, lambda lead: _line(lead.name, lead.company), more)

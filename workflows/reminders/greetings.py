@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import holidays
 from sqlalchemy import select
@@ -85,13 +86,20 @@ def remind_greetings(session: Session, country: str, due: GreetingsDue, now: dat
     if owner is None:
         return False
     first_day = due.holiday.first_day
-    translated = holiday_breaks(country, first_day, first_day, owner.locale)
-    names = translated[0].names if translated else due.holiday.names
+    names = _names_in(country, first_day, owner.locale) or due.holiday.names
     return notify(session, Notice(
         recipient=owner, kind="reminder", template="holiday_greetings", link="/accounts",
         idempotency_key=f"holiday:{first_day.isoformat()}:{due.owner}",
         context={"holidays": list(names), "first_day": first_day, "contacts": due.contacts, "more": due.more},
     ), now) is not None
+
+
+@lru_cache(maxsize=32)
+def _names_in(country: str, first_day: date, locale: str | None) -> tuple[str, ...]:
+    """The holidays of the break beginning on ``first_day`` in ``locale``: built once per language,
+    not once per owner (a calendar takes some 30 ms to build)."""
+    found = holiday_breaks(country, first_day, first_day, locale)
+    return found[0].names if found else ()
 
 
 def _calendar(country: str, first: date, last: date, locale: str | None) -> holidays.HolidayBase:

@@ -208,6 +208,7 @@ def contact(contact_id: int) -> Any:
     viewer: Viewer = current_user.viewer
     with container().session_factory() as session:
         found = get_contact(session, viewer, contact_id)
+        activities = activities_of(session, viewer, "contact", contact_id)
         form = ContactForm(data=_as_text(found, ContactInput))
         form.account_id.choices = _account_options(session, viewer, found.account)
     if form.validate_on_submit():
@@ -216,8 +217,9 @@ def contact(contact_id: int) -> Any:
         if saved is not None:
             flash(_("Changes saved."))
             return redirect(url_for("accounts.show", account_id=saved))
-    return render_template("accounts/contact.html", form=form, contact=found, account=found.account), \
-        400 if form.is_submitted() else 200
+    return render_template("accounts/contact.html", form=form, contact=found, account=found.account,
+                           activities=activities, activity_form=ActivityForm(formdata=None),
+                           subject="contact", subject_id=contact_id), 400 if form.is_submitted() else 200
 
 
 def _account_options(session: Session, viewer: Viewer, current: Account) -> list[SelectChoice]:

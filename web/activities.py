@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,11 +14,11 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from workflows.activities.comments import add_comment, thread_of
 from workflows.activities.lists import MAX_PER_PAGE, activity_page, parse_filter, people
 from workflows.activities.models import KINDS
-from workflows.activities.service import ActivityInput, activities_of, log_activity
+from workflows.activities.service import ActivityInput, log_activity
 from workflows.activities.statistics import UNITS, parse_statistics, visit_statistics
 from workflows.leads.cadence import follow_up_now
 from workflows.org.visibility import Viewer
@@ -40,11 +40,6 @@ FILTER_LABELS = {"person": _l("Person"), "kind": _l("What"), "record": _l("Kind 
 PAGES = {"lead": ("leads.show", "lead_id"), "account": ("accounts.show", "account_id"),
          "contact": ("accounts.contact", "contact_id"),
          "opportunity": ("opportunities.show", "opportunity_id")}
-# Record pages whose views do not hand the section its activities (the lead and account pages
-# do), and the record each names: the section is loaded before the view opens its own session,
-# since on SQLite a second session inside the view's would wait for its write lock.
-SECTIONS = {"accounts.contact": "contact", "opportunities.show": "opportunity",
-            "opportunities.advance": "opportunity", "opportunities.close": "opportunity"}
 
 
 class ActivityForm(FlaskForm):  # type: ignore[misc]
@@ -59,29 +54,9 @@ class CommentForm(FlaskForm):  # type: ignore[misc]
     back = HiddenField()  # "activity": back to the activity's page; else to the record's
 
 
-@bp.before_app_request
-def _record_section() -> None:
-    """The activities section of a contact's or an opportunity's page (see SECTIONS)."""
-    subject = SECTIONS.get(request.endpoint or "")
-    viewer: Viewer | None = getattr(current_user, "viewer", None)
-    if subject is None or viewer is None:
-        return
-    subject_id = (request.view_args or {})[PAGES[subject][1]]
-    with container().session_factory() as session:
-        try:
-            activities = activities_of(session, viewer, subject, subject_id)
-        except NotFound:  # the view answers 404 itself
-            return
-    g.activity_section = {"subject": subject, "subject_id": subject_id, "activities": activities}
-
-
 @bp.app_context_processor
 def _labels() -> dict[str, object]:
-    values: dict[str, object] = {"activity_kind_labels": KIND_LABELS, "record_labels": RECORD_LABELS}
-    section = g.get("activity_section")
-    if section is not None:
-        values |= {**section, "activity_form": ActivityForm(formdata=None)}
-    return values
+    return {"activity_kind_labels": KIND_LABELS, "record_labels": RECORD_LABELS}
 
 
 @bp.post("/<any(lead, account, contact, opportunity):subject>/<int:subject_id>/activities")

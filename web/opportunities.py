@@ -18,6 +18,7 @@ from engine import FormInvalid, history
 from workflows.accounts.contacts import contacts_of
 from workflows.accounts.models import Account, Contact
 from workflows.accounts.service import account_choices
+from workflows.activities.service import activities_of
 from workflows.contracts.models import Contract
 from workflows.contracts.service import contracts_where
 from workflows.inputs import parse_id
@@ -28,6 +29,7 @@ from workflows.opportunities.quotes import quotes_of
 from workflows.opportunities.service import OpportunityInput
 from workflows.org.visibility import Viewer
 
+from .activities import ActivityForm
 from .choices import choices
 from .context import container
 from .contracts import CONTRACT_STATUS_LABELS
@@ -181,6 +183,8 @@ def _page(opportunity_id: int, **state: Any) -> str:
             first_entered={v.stage: v.entered_at for v in reversed(visits)}, visits=visits,
             events=history(session, opportunity.process_instance_id)
             if opportunity.process_instance_id else [],
+            activities=activities_of(session, current_user.viewer, "opportunity", opportunity.id),
+            activity_form=ActivityForm(formdata=None), subject="opportunity", subject_id=opportunity.id,
             **_stage_state(session, opportunity, path=path, **state))
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, selectinload
 
 from core.errors import InvalidInput, NotFound
 from core.phrases import Phrase
@@ -187,12 +187,17 @@ def label(kind: str, record: Any) -> str:
 
 def list_merges(session: Session, viewer: Viewer, kind: str, page: int = 1,
                 per_page: int = 25) -> tuple[list[RecordMerge], int]:
-    """One page of the merges of ``kind``, newest first: all of them for admins, else the viewer's own."""
+    """One page of the merges of ``kind``, newest first: all of them for admins, else the viewer's own.
+    What only undo reads (the keys of every moved row, the merged rows whole) is left unloaded:
+    it grows with the records' history, and a list shows none of it."""
     condition = [RecordMerge.object == kind] if viewer.is_admin else \
         [RecordMerge.merged_by == viewer.username, RecordMerge.object == kind]
     limit, offset = page_window(page, per_page, MAX_PER_PAGE)
     total = session.scalar(select(func.count()).select_from(RecordMerge).where(*condition)) or 0
     rows = session.scalars(select(RecordMerge).where(*condition)
+                           .options(defer(RecordMerge.moves, raiseload=True),
+                                    defer(RecordMerge.survivor_before, raiseload=True),
+                                    selectinload(RecordMerge.losers).defer(MergedRecord.row, raiseload=True))
                            .order_by(RecordMerge.merged_at.desc(), RecordMerge.id.desc())
                            .limit(limit).offset(offset))
     return list(rows), total

@@ -1,9 +1,9 @@
 """Handover when a rep leaves: one act moves everything they own to a successor.
 
 Leads go to the successor or back to a pool; accounts, contacts, opportunities,
-contracts and planned visits to the successor. Open tasks assigned to the leaver are reassigned through the
-engine (their history says so), and running processes of the moved records, or started
-for the leaver, get the successor as their ``owner``, so tasks still to come reach the
+contracts and planned visits to the successor. Open tasks assigned to the leaver are
+reassigned through the engine (their history says so), and the running processes of the
+moved records get the successor as their ``owner``, so tasks still to come reach the
 successor too. A preview shows the counts first; the act is audited. One transaction.
 Admins only: it moves records across teams.
 """
@@ -23,7 +23,7 @@ from engine import HumanTask, ProcessEngine, ProcessInstance
 from workflows.accounts.models import Account, Contact
 from workflows.audit import record
 from workflows.contracts.models import Contract
-from workflows.inputs import parse_id
+from workflows.inputs import Checker, parse_id
 from workflows.keys import CONTRACT, LEAD, OPPORTUNITY, VISIT
 from workflows.leads.models import HELD, Lead, Pool
 from workflows.leads.pools import to_pool
@@ -55,27 +55,19 @@ class Handover:
 
 def preview_handover(session: Session, actor: Viewer, leaver_id: int) -> Handover:
     require_admin(actor)
-    leaver = _user(session, leaver_id, "leaver_id")
-    counts = {name: _count(session, model, model.owner == leaver.username) for name, model in OWNED.items()}
-    return Handover(leads=_count(session, Lead, _open_lead(leaver.username)), **counts,
-                    visits=_count(session, VisitPlan, _planned_visit(leaver.username)),
-                    tasks=_count(session, HumanTask, HumanTask.assignee == leaver.username),
-                    processes=len(_processes(session, leaver.username)))
+    username = _user(session, leaver_id, "leaver_id").username
+    return _counts(session, username, len(_processes(session, username)))
 
 
 def hand_over(session: Session, engine: ProcessEngine, actor: Viewer, leaver_id: str, successor_id: str,
               pool_id: str, now: datetime) -> Handover:
-    """Move everything ``leaver`` owns to ``successor`` (open leads to ``pool_id`` when given)."""
+    """Move everything ``leaver`` owns to ``successor`` (open leads to ``pool_id`` when given);
+    every bad choice is named at once."""
     require_admin(actor)
     leaver = _user(session, parse_id(leaver_id) or 0, "leaver_id")
-    successor = _user(session, parse_id(successor_id) or 0, "successor_id")
-    pool = session.get(Pool, parse_id(pool_id) or 0) if pool_id.strip() else None
-    if pool_id.strip() and pool is None:
-        reject_fields({"pool_id": Phrase("is not a pool")})
-    if successor.id == leaver.id or not successor.active:
-        reject_fields({"successor_id": Phrase("must be another active user")})
-    done = preview_handover(session, actor, leaver.id)
+    successor, pool = _choices(session, leaver, successor_id, pool_id)
     processes = _processes(session, leaver.username)  # found before the owners change
+    done = _counts(session, leaver.username, len(processes))
     old, new = leaver.username, successor.username
     for instance_id in processes:
         engine.update_data(session, instance_id, {"owner": new}, actor.username)
@@ -96,6 +88,29 @@ def hand_over(session: Session, engine: ProcessEngine, actor: Viewer, leaver_id:
            {**asdict(done), "successor": new, "leads_to_pool": pool.name if pool else None}, now)
     session.flush()
     return done
+
+
+def _choices(session: Session, leaver: User, successor_id: str, pool_id: str) -> tuple[User, Pool | None]:
+    """The successor (another active user) and the pool open leads go to, if one was chosen."""
+    check = Checker()
+    successor = session.get(User, parse_id(successor_id) or 0)
+    if successor is None:
+        check.problem("successor_id", Phrase("is not a user"))
+    elif successor.id == leaver.id or not successor.active:
+        check.problem("successor_id", Phrase("must be another active user"))
+    pool = session.get(Pool, parse_id(pool_id) or 0) if pool_id.strip() else None
+    if pool_id.strip() and pool is None:
+        check.problem("pool_id", Phrase("is not a pool"))
+    check.done()
+    assert successor is not None
+    return successor, pool
+
+
+def _counts(session: Session, username: str, processes: int) -> Handover:
+    owned = {name: _count(session, model, model.owner == username) for name, model in OWNED.items()}
+    return Handover(leads=_count(session, Lead, _open_lead(username)), **owned,
+                    visits=_count(session, VisitPlan, _planned_visit(username)),
+                    tasks=_count(session, HumanTask, HumanTask.assignee == username), processes=processes)
 
 
 def _processes(session: Session, username: str) -> list[int]:

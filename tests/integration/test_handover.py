@@ -23,6 +23,7 @@ from workflows.leads.models import Lead, Pool
 from workflows.leads.service import LeadInput
 from workflows.opportunities.models import Opportunity
 from workflows.opportunities.service import OpportunityInput, create_opportunity
+from workflows.org.models import User
 from workflows.visits.models import VisitPlan
 from workflows.visits.plans import VisitInput, plan_visit
 
@@ -93,9 +94,17 @@ def test_only_admins_hand_over_and_bad_choices_are_named(container, as_, leaver,
     with pytest.raises(InvalidInput) as refused:
         run(container, handover.hand_over, container.engine, as_("admin"), str(leaver["wang.fang"]), "x", "99",
             clock.now())
-    assert set(refused.value.fields) == {"successor_id"}
+    assert refused.value.fields == {"successor_id": "is not a user", "pool_id": "is not a pool"}
+    with container.uow() as uow:
+        uow.session.get_one(User, leaver["li.na"]).active = False
+        uow.commit()
+    with pytest.raises(InvalidInput) as refused:
+        run(container, handover.hand_over, container.engine, as_("admin"), str(leaver["wang.fang"]),
+            str(leaver["li.na"]), "", clock.now())
+    assert refused.value.fields == {"successor_id": "must be another active user"}
     with container.session_factory() as session:
         assert session.get_one(Opportunity, leaver["deal"]).owner == "wang.fang"
+        assert session.scalars(select(AuditEvent)).all() == []
 
 
 def test_the_leavers_planned_visits_go_to_the_successor_and_remind_them(container, as_, leaver, clock):

@@ -34,6 +34,11 @@ def accounts(container: bootstrap.Container, *names: str, owner: str = "wang.fan
         return {name: account.id for name, account in made.items()}
 
 
+def row(html: str, row_id: str) -> str:
+    """The cells of the table row ``row_id`` of a page."""
+    return html.split(f'id="{row_id}"')[1].split("</tr>")[0]
+
+
 def test_a_rep_merges_a_duplicate_found_from_the_account_page_and_undoes_it(login, container):
     ids = accounts(container, "上海锦程物流有限公司", "上海锦程物流")
     first, second = ids["上海锦程物流有限公司"], ids["上海锦程物流"]
@@ -55,7 +60,7 @@ def test_a_rep_merges_a_duplicate_found_from_the_account_page_and_undoes_it(logi
     assert done.status_code == 302
     result = rep.get(done.location).text
     assert "Merged: the other records are now part of this one." in result and "Undo this merge" in result
-    assert "Contacts" in result  # the other's contact moved
+    assert "<tr><td>Contacts</td><td>1</td></tr>" in result.split('id="moved"')[1]  # the other's contact moved
     with container.session_factory() as session:
         kept = session.get_one(Account, first)
         assert (kept.name, kept.phone) == ("上海锦程物流", "13800138000")
@@ -71,7 +76,7 @@ def test_a_rep_merges_a_duplicate_found_from_the_account_page_and_undoes_it(logi
 
 
 def test_another_teams_records_and_merges_answer_404(login, container):
-    ids = accounts(container, "ACME", "ACME Ltd.")
+    ids = accounts(container, "ACME", "ACME Ltd.", "ACME Co")
     records = [f"account:{ids['ACME']}", f"account:{ids['ACME Ltd.']}"]
     rep = login("wang.fang")
     page = rep.get("/merges/new", query_string={"records": records}).text
@@ -81,7 +86,7 @@ def test_another_teams_records_and_merges_answer_404(login, container):
     other = login("sun.li")  # Hangzhou: another branch
     token = csrf_token(other.get("/merges").text)
     assert other.get(f"/merges/account/{ids['ACME']}/duplicates").status_code == 404
-    assert other.get(f"/merges/new?records=account:{ids['ACME']}&records=account:999").status_code == 404
+    assert other.get(f"/merges/new?records=account:{ids['ACME']}&records=account:{ids['ACME Co']}").status_code == 404
     assert other.get(f"/merges/{merge_id}").status_code == 404
     assert other.post(f"/merges/{merge_id}/undo", data={"csrf_token": token}).status_code == 404
     assert "ACME" not in other.get("/merges?kind=account").text
@@ -105,8 +110,7 @@ def test_a_wrong_selection_or_pick_is_said_and_nothing_changes(login, container)
     refused = rep.post("/merges/new", data={"csrf_token": csrf_token(page), "master": str(office),
                                             "records": [f"account:{office}", f"account:{group}"]})
     assert refused.status_code == 400
-    row = refused.text.split('id="row-parent_id"')[1].split("</tr>")[0]
-    assert "cannot be a subsidiary of the accounts being merged" in row
+    assert "cannot be a subsidiary of the accounts being merged" in row(refused.text, "row-parent_id")
     with container.session_factory() as session:
         assert session.get(Account, group) is not None
 
@@ -125,7 +129,9 @@ def test_leads_ticked_on_the_list_are_compared_and_a_single_one_is_refused(login
     chosen = rep.post("/merges/lead/select", data={"csrf_token": token, "lead_ids": picked})
     assert chosen.status_code == 302 and "/merges/new?records=lead" in chosen.location
     page = rep.get(chosen.location)
-    assert page.status_code == 200 and "周立群" in page.text and "Owner" in page.text
+    assert page.status_code == 200 and "周立群" in row(page.text, "row-name")
+    owners = row(page.text, "row-owner")  # who has a lead is shown with its pool and status
+    assert "wang.fang · Working" in owners and "上海公海 Shanghai pool · In the pool" in owners
     one = rep.post("/merges/lead/select", data={"csrf_token": token, "lead_ids": picked[:1]},
                    follow_redirects=True)
     assert "Choose 2 or 3 records to merge" in one.text

@@ -12,7 +12,7 @@ from core.db import Base, UTCDateTime
 
 
 class AuditEvent(Base):
-    """One administrative act (a handover, a deploy, a merge) as it happened; never edited."""
+    """One administrative act (a handover, a merge or its undo) as it happened; never edited."""
 
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_subject", "subject", "at"),)
@@ -20,7 +20,7 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     actor: Mapped[str] = mapped_column(String(100), index=True)
     action: Mapped[str] = mapped_column(String(50))
-    subject: Mapped[str] = mapped_column(String(200))  # e.g. "user:12", "process:standard_sale"
+    subject: Mapped[str] = mapped_column(String(200))  # e.g. "user:12", "account:7"
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 

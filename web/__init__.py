@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         pools,
         processes,
         quotes,
+        record_pages,
         security,
         tasks,
         tokens,
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     )
 
     converters.init_app(app)
+    record_pages.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     auth.init_app(app)

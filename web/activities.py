@@ -26,6 +26,7 @@ from workflows.org.visibility import Viewer
 from .choices import choices
 from .context import container
 from .forms import field_messages, typed
+from .record_pages import record_url
 
 bp = Blueprint("activities", __name__)
 KIND_LABELS = {"call": _l("Call"), "visit": _l("Visit"), "meeting": _l("Meeting"), "email": _l("Email"),
@@ -37,9 +38,6 @@ UNIT_LABELS = {"day": _l("By day"), "week": _l("By week"), "month": _l("By month
 FILTER_LABELS = {"person": _l("Person"), "kind": _l("What"), "record": _l("Kind of record"),
                  "since": _l("First day"), "until": _l("Last day"), "unit": _l("Grouping")}
 # Each kind of record's page: where a logged activity or a comment returns to.
-PAGES = {"lead": ("leads.show", "lead_id"), "account": ("accounts.show", "account_id"),
-         "contact": ("accounts.contact", "contact_id"),
-         "opportunity": ("opportunities.show", "opportunity_id")}
 
 
 class ActivityForm(FlaskForm):  # type: ignore[misc]
@@ -76,7 +74,7 @@ def log(subject: str, subject_id: int) -> Response:
             flash(_("Activity logged."))
         except InvalidInput as exc:
             _flash_problems(form, exc)
-    return redirect(_record_url(subject, subject_id))
+    return redirect(record_url(subject, subject_id))
 
 
 @bp.post("/activities/<int:activity_id>/comments")
@@ -91,7 +89,7 @@ def comment(activity_id: int) -> Response:
         activity = thread.activity
         back = url_for("activities.show", activity_id=activity_id) \
             if form.back.data == "activity" or not thread.record_visible \
-            else _record_url(activity.subject_type, activity.subject_id, f"activity-{activity_id}")
+            else record_url(activity.subject_type, activity.subject_id, f"activity-{activity_id}")
         try:
             add_comment(uow.session, viewer, activity_id, form.body.data or "", _now())
             uow.commit()
@@ -135,13 +133,8 @@ def show(activity_id: int) -> str:
     with container().session_factory() as session:
         thread = thread_of(session, current_user.viewer, activity_id)
     activity = thread.activity
-    record_url = _record_url(activity.subject_type, activity.subject_id) if thread.record_visible else None
-    return render_template("activities/show.html", thread=thread, activity=activity, record_url=record_url)
-
-
-def _record_url(subject: str, subject_id: int, anchor: str | None = None) -> str:
-    endpoint, argument = PAGES[subject]
-    return url_for(endpoint, _anchor=anchor, **{argument: subject_id})
+    link = record_url(activity.subject_type, activity.subject_id) if thread.record_visible else None
+    return render_template("activities/show.html", thread=thread, activity=activity, record_link=link)
 
 
 def _flash_problems(form: FlaskForm, exc: InvalidInput) -> None:

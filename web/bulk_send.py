@@ -44,7 +44,6 @@ from . import background
 from .context import container
 from .forms import field_messages
 from .i18n import message_of
-from .opt_outs import record_link
 
 bp = Blueprint("bulk_send", __name__)
 LAUNCHER = "dealflow.message_send_launcher"
@@ -59,7 +58,7 @@ FIELD_LABELS = {"subject": _l("Subject"), "body": _l("Message"), "ids": _l("Reci
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return {"status_labels": STATUS_LABELS, "outcome_labels": OUTCOME_LABELS, "outcomes": OUTCOMES,
-            "no_address_labels": NO_ADDRESS_LABELS, "field_labels": FIELD_LABELS, "record_link": record_link,
+            "no_address_labels": NO_ADDRESS_LABELS, "field_labels": FIELD_LABELS,
             "reason_text": reason_text}
 
 

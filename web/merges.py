@@ -50,8 +50,6 @@ bp = Blueprint("merges", __name__)
 PER_PAGE = 25
 KIND_LABELS = {"account": _l("Accounts"), "contact": _l("Contacts"), "lead": _l("Leads")}
 HEADINGS = {"account": _l("Merge accounts"), "contact": _l("Merge contacts"), "lead": _l("Merge leads")}
-RECORD_PAGES = {"account": ("accounts.show", "account_id"), "contact": ("accounts.contact", "contact_id"),
-                "lead": ("leads.show", "lead_id")}
 LISTS = {"account": "accounts.index", "contact": "accounts.index", "lead": "leads.index"}
 FIELD_LABELS = {
     "name": _l("Name"), "company": _l("Company"), "title": _l("Job title"), "phone": _l("Phone"),
@@ -81,12 +79,7 @@ class MergeForm(FlaskForm):  # type: ignore[misc]
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"record_url": record_url, "kind_labels": KIND_LABELS, "table_labels": TABLE_LABELS}
-
-
-def record_url(kind: str, record_id: int) -> str:
-    endpoint, argument = RECORD_PAGES[kind]
-    return url_for(endpoint, **{argument: record_id})
+    return {"kind_labels": KIND_LABELS, "table_labels": TABLE_LABELS}
 
 
 @bp.get("/merges")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -18,11 +18,9 @@ from werkzeug.wrappers import Response
 from workflows.messaging.opt_out import UNSUBSCRIBE_PATH, recipient_of, set_opt_outs, unsubscribe
 
 from .context import container
+from .record_pages import record_url
 
 bp = Blueprint("opt_outs", __name__)
-RECORD_PAGES = {"lead": ("leads.show", "lead_id"), "contact": ("accounts.contact", "contact_id")}
-
-
 @bp.post("/<any(lead, contact):kind>/<int:record_id>/opt-outs")
 def save(kind: str, record_id: int) -> Response:
     """Whether the record may be emailed and texted, from the box on its page."""
@@ -31,7 +29,7 @@ def save(kind: str, record_id: int) -> Response:
                      "sms_opt_out" in request.form, _now())
         uow.commit()
     flash(_("Contact preferences saved."))
-    return redirect(record_link(kind, record_id))
+    return redirect(record_url(kind, record_id))
 
 
 @bp.route(UNSUBSCRIBE_PATH + "<token>", methods=["GET", "POST"])
@@ -47,12 +45,6 @@ def unsubscribe_page(token: str) -> str:
     with container().session_factory() as session:
         who = recipient_of(session, secret, token)
     return render_template("messaging/unsubscribe.html", who=who, done=False, form=form)
-
-
-def record_link(kind: str, record_id: int) -> str:
-    """The page of a lead or a contact."""
-    endpoint, argument = RECORD_PAGES[kind]
-    return url_for(endpoint, **{argument: record_id})
 
 
 def _now() -> datetime:

@@ -99,7 +99,7 @@ class Checker:
 def parse_id(raw: str) -> int | None:
     """A row id typed or picked in a form; anything else is no id (the caller says why)."""
     value = raw.strip()
-    return int(value) if value.isdigit() and len(value) <= 18 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 def capped_count(session: Session, stmt: Select[Any], cap: int = COUNT_CAP) -> int:

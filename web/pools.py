@@ -3,7 +3,7 @@ what a rep is told about the duplicates of a lead they claimed."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -112,10 +112,15 @@ def duplicates_notice(duplicates: Sequence[Duplicate]) -> str:
     listed = "; ".join(_('%(label)s (#%(id)s, %(owner)s), by the rule "%(rule)s": %(scores)s',
                          label=d.label, id=d.record_id, rule=d.rule_name,
                          owner=_("owner: %(name)s", name=d.owner) if d.owner else _("in a pool"),
-                         scores=", ".join(f"{FIELD_LABELS.get(field, field)} {points}%"
-                                          for field, points in d.scores.items()))
+                         scores=similarity(d.scores))
                        for d in duplicates)
     return _("This lead may duplicate: %(records)s", records=listed)
+
+
+@bp.app_template_global()
+def similarity(scores: Mapping[str, int]) -> str:
+    """A duplicate's score per field in the reader's language: "Company 100%, Name 95%"."""
+    return ", ".join(f"{FIELD_LABELS.get(field, field)} {points}%" for field, points in scores.items())
 
 
 def _page(pool: Pool, form: PoolForm, member_form: MemberForm) -> str:

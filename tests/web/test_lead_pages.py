@@ -90,8 +90,8 @@ def test_a_likely_duplicate_is_shown_with_its_scores_and_created_only_when_confi
     form = rep.get("/leads/new").text
     fields = {"csrf_token": csrf_token(form), "name": "劉建華", "company": "上海锦程物流", "phone": "",
               "email": "liu@jincheng.example", "source": "manual", "rating": "warm"}
-    warned = rep.post("/leads/new", data=fields)
-    assert warned.status_code == 400 and "刘建华" in warned.text and "%" in warned.text
+    warned = rep.post("/leads/new", data=fields)  # zhang.wei reads Chinese: each field's score, labelled
+    assert warned.status_code == 400 and "刘建华" in warned.text and "公司 100%, 名称 100%" in warned.text
     assert rep.post("/leads/new", data=fields | {"confirmed": "y"}).status_code == 302
     blocked = rep.post("/leads/new", data=fields | {"phone": "138 1661 2345", "confirmed": "y"})
     assert blocked.status_code == 400  # the same phone is blocked whatever the rep says
@@ -113,18 +113,22 @@ def test_a_rep_converts_a_lead_from_its_page_into_a_new_account(login, container
 
 def test_a_manager_assigns_selected_leads_and_hears_about_each(login, container):
     leads = demo_leads(container)
-    manager = login("liu.yang")
+    manager = login("liu.yang")  # reads Chinese
     page = manager.get("/leads?scope=pool")
-    assert "Assign" in page.text or "分配" in page.text
+    assert "将所选线索分配给" in page.text
     response = manager.post("/leads/assign", data={
         "csrf_token": csrf_token(page.text), "owner": "li.na", "scope": "pool",
         "lead_ids": [str(leads["周立群"]), str(leads["陈思远"])]})  # the second is Hangzhou's: out of sight
     assert response.status_code == 302
+    told = manager.get(response.location).text
+    assert "已分配 1 条线索。" in told and f"线索 {leads['陈思远']}：此线索不存在" in told
     with container.session_factory() as session:
         assert session.get_one(Lead, leads["周立群"]).owner == "li.na"
         assert session.get_one(Lead, leads["陈思远"]).owner == "sun.li"
     rep = login("zhang.wei")
-    assert rep.post("/leads/assign", data={"csrf_token": csrf_token(rep.get("/leads").text), "owner": "li.na",
-                                           "lead_ids": [str(leads["孙海"])]}).status_code == 302
+    assert "将所选线索分配给" not in rep.get("/leads?scope=pool").text
+    refused = rep.post("/leads/assign", data={"csrf_token": csrf_token(rep.get("/leads").text), "owner": "li.na",
+                                              "lead_ids": [str(leads["孙海"])]}, follow_redirects=True)
+    assert "只有经理可以分配线索" in refused.text
     with container.session_factory() as session:
         assert session.get_one(Lead, leads["孙海"]).owner is None  # a rep may not assign

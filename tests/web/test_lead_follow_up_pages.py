@@ -32,10 +32,10 @@ def test_a_lead_nobody_reached_for_weeks_is_flagged_and_announced_before_it_goes
     assert "/leads?scope=visible&amp;no_contact=15" in rep.get("/tasks").text  # the start page says so
 
     assert "陈思远" not in rep.get("/leads/recycling").text  # not tomorrow: the day after
-    soon = rep.get("/leads/recycling?window=week").text
-    assert "陈思远" in soon and "杭州公海 Hangzhou pool" in soon and "30" in soon
-    page = rep.get(f"/leads/{leads['陈思远']}").text
-    assert "Goes back to the pool" in page or "退回公海" in page
+    soon = rep.get("/leads/recycling?window=week").text  # sun.li reads Chinese: the why, in full
+    assert "陈思远" in soon and "公海“杭州公海 Hangzhou pool”会收回 30 天未联系的线索" in soon
+    page = rep.get(f"/leads/{leads['陈思远']}").text  # the day it goes back, and where
+    assert "退回公海“杭州公海 Hangzhou pool”，除非在此之前有人联系该线索" in page
 
     other = login("zhang.wei")  # another branch: neither in the list nor in the forecast
     assert "陈思远" not in other.get("/leads/recycling?window=week").text

@@ -169,7 +169,7 @@ def test_an_admin_defines_a_form_and_a_rep_may_not(login, container):
         assert len(expo.public_key) >= 32
     assert expo.public_key in admin.get(f"/admin/lead-forms/{expo.id}").text
     thanks = app_post(login, expo.public_key, {"name": "W2L Expo", "email": "expo@example.com"})
-    assert thanks.status_code == 200 and "Thank you" in thanks.text
+    assert thanks.status_code == 200 and "Thank you" in thanks.text and thanks.mimetype == "text/html"
     assert login("wang.fang").get("/admin/lead-forms").status_code == 403
     with container.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(WebForm)) == 2

@@ -32,12 +32,10 @@ def claim_lead(session: Session, viewer: Viewer, lead_id: int, now: datetime,
     """Take a lead out of a pool the viewer belongs to; it becomes theirs to work. The duplicates
     the rep should know of (warnings, and blocks on leads of theirs or in a pool) are added to
     ``noted``; a blocking rule's match with a lead another rep owns raises ``DuplicateBlocked``."""
-    lead = get_lead(session, viewer, lead_id, for_update=True)
+    lead = get_lead(session, viewer, lead_id, for_update=True)  # a lead in a pool: seen by its members
     if lead.owner is not None or lead.pool_id is None:
         raise Conflict(Phrase("This lead was already claimed by %(name)s", name=lead.owner or "?"))
     pool = session.get_one(Pool, lead.pool_id)
-    if not viewer.is_admin and not _member(session, pool.id, viewer.user_id):
-        raise NotFound(Phrase("This lead does not exist"))
     _check_limits(session, viewer, pool, lead, now)
     warnings = _check_duplicates(session, viewer, lead)
     session.add(PoolClaim(pool_id=pool.id, lead_id=lead.id, username=viewer.username, claimed_at=now))
@@ -105,7 +103,3 @@ def _check_duplicates(session: Session, viewer: Viewer, lead: Lead) -> list[Dupl
         if duplicate.action == "block" and duplicate.owner not in (None, viewer.username):
             raise DuplicateBlocked(duplicate)
     return found
-
-
-def _member(session: Session, pool_id: int, user_id: int) -> bool:
-    return session.get(PoolMember, (pool_id, user_id)) is not None

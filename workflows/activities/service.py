@@ -49,11 +49,7 @@ def log_activity(session: Session, viewer: Viewer, subject_type: str, subject_id
                         happened_at=happened, outcome=outcome, next_step=next_step, created_at=now)
     session.add(activity)
     if subject_type == "lead" and kind in CONTACT_KINDS:
-        if record.last_contacted_at is None or happened > record.last_contacted_at:
-            record.last_contacted_at = happened
-        if record.status == "new":
-            record.status = "working"
-        record.reschedule_follow_up()
+        record.contacted(happened)
     session.flush()
     return activity
 

@@ -29,7 +29,7 @@ from core.errors import DealflowError
 from engine import DefinitionNotFound, ProcessEngine, ServiceCall
 from engine.models import ProcessInstance
 from notifications import Notice, notify
-from workflows.activities.models import Activity
+from workflows.activities.models import CONTACT_KINDS, Activity
 from workflows.keys import LEAD, business_key, record_id
 from workflows.org.models import User
 from workflows.org.recipients import recipient
@@ -42,8 +42,6 @@ log = logging.getLogger(__name__)
 FOLLOWUP_PROCESS = "lead_followup"
 CONTACT_MESSAGE = "contact_logged"
 SWEEP_BATCH = 500
-# The follow-up task's results that reached the lead, as the activity kind they are logged as.
-REACHED = {"call": "call", "visit": "visit", "meeting": "meeting"}
 
 
 @dataclass(frozen=True)
@@ -183,22 +181,21 @@ def _current_lead(call: ServiceCall) -> Lead | None:
 
 
 def log_follow_up(call: ServiceCall, now: datetime) -> bool:
-    """Keep the follow-up task's result on the lead as its owner's activity; True if it reached them."""
+    """Keep the follow-up task's result on the lead as its owner's activity; True if it reached them.
+    The results that did (call, visit, meeting) are the activity kinds that count as a contact."""
     lead = _current_lead(call)
     result = str(call.data.get("result") or "")
+    reached = result in CONTACT_KINDS
     if lead is None:
-        return result in REACHED
+        return reached
     outcome = str(call.data.get("outcome") or "")
     call.session.add(Activity(
-        kind=REACHED.get(result, "call"), subject_type="lead", subject_id=lead.id,
+        kind=result if reached else "call", subject_type="lead", subject_id=lead.id,
         owner=lead.owner or "", happened_at=now, next_step=str(call.data.get("next_step") or "")[:300],
-        outcome=outcome if result in REACHED else f"[no answer] {outcome}", created_at=now))
-    if result not in REACHED:
-        return False
-    lead.last_contacted_at = now
-    lead.status = "working" if lead.status == "new" else lead.status
-    lead.reschedule_follow_up()
-    return True
+        outcome=outcome if reached else f"[no answer] {outcome}", created_at=now))
+    if reached:
+        lead.contacted(now)
+    return reached
 
 
 def warn_recycle(call: ServiceCall, now: datetime) -> dict[str, Any]:

@@ -111,6 +111,15 @@ class Lead(Base):
         """Its cycle no longer fits (new owner, rating, contact or status): the cadence redoes it."""
         self.followup_stale = True
 
+    def contacted(self, at: datetime) -> None:
+        """A call, visit or meeting reached the lead at ``at``: a new lead is being worked, and its
+        follow-up counts from its latest contact."""
+        if self.last_contacted_at is None or at > self.last_contacted_at:
+            self.last_contacted_at = at
+        if self.status == "new":
+            self.status = "working"
+        self.reschedule_follow_up()
+
 
 class PoolClaim(Base):
     """Each claim from a pool, so the daily claim limit is one indexed count."""

@@ -46,6 +46,12 @@ class Duplicate:
     action: str
     scores: dict[str, int]
 
+    @property
+    def described(self) -> Phrase:
+        """What a refused save and an import's report say of it: the record and the rule."""
+        return Phrase('Duplicate of "%(label)s" (#%(id)s) by the rule "%(rule)s"',
+                      label=self.label, id=self.record_id, rule=self.rule_name)
+
 
 @dataclass
 class MatchResult:
@@ -61,10 +67,8 @@ class DuplicateBlocked(InvalidInput):
     """A blocking rule matched; ``duplicate`` names the rule and the existing record."""
 
     def __init__(self, duplicate: Duplicate) -> None:
-        message = Phrase('Duplicate of "%(label)s" (#%(id)s) by the rule "%(rule)s"',
-                         label=duplicate.label, id=duplicate.record_id, rule=duplicate.rule_name)
-        fields = {next(iter(duplicate.scores), ""): message}
-        super().__init__(message, [message], fields)
+        message = duplicate.described
+        super().__init__(message, [message], {next(iter(duplicate.scores), ""): message})
         self.duplicate = duplicate
 
 

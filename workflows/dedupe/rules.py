@@ -19,12 +19,9 @@ from core.phrases import Phrase
 from workflows.inputs import Checker
 from workflows.org.visibility import Viewer
 
-from .models import ACTIONS, FIELDS, MATCHES, OBJECTS, DuplicateRule
+from .models import ACTIONS, MATCHES, OBJECTS, DuplicateRule
+from .sources import SOURCES
 
-# Fields each kind keeps (see sources.SOURCES); a contact has no company or address of its own.
-OBJECT_FIELDS = {"lead": FIELDS, "account": ("name", "company", "phone", "address"),
-                 "contact": ("name", "phone", "email")}
-UNINDEXED = ("address",)  # cannot find candidates alone: a rule needs another field too
 MAX_CONDITIONS = 5
 
 
@@ -105,8 +102,11 @@ def _require_admin(actor: Viewer) -> None:
 
 
 def _conditions(check: Checker, object: str, rows: Sequence[ConditionInput]) -> list[dict[str, Any]]:
-    """The filled rows as stored field rules; one problem per bad cell."""
-    allowed = OBJECT_FIELDS.get(object, FIELDS)
+    """The filled rows as stored field rules; one problem per bad cell. A rule may compare only
+    the fields its kind keeps (a contact has no company), and not unindexed ones (an address)
+    alone: they cannot find candidates."""
+    fields = SOURCES.get(object, SOURCES["lead"]).fields
+    allowed = tuple(fields)
     kept: list[dict[str, Any]] = []
     for row, data in enumerate(rows[:MAX_CONDITIONS]):
         if not data.field.strip():
@@ -118,7 +118,7 @@ def _conditions(check: Checker, object: str, rows: Sequence[ConditionInput]) -> 
         kept.append(condition)
     if not kept:
         check.problem("conditions-0-field", Phrase("a rule needs at least one field to compare"))
-    elif all(c["field"] in UNINDEXED for c in kept):
+    elif all(c["field"] in fields and not fields[c["field"]].indexed for c in kept):
         check.problem("conditions-0-field", Phrase("the address alone cannot be searched: add another field"))
     return kept
 

@@ -165,8 +165,7 @@ def _skipped(number: int, why: Phrase) -> Plan:
 
 
 def _note(duplicate: Duplicate) -> Reason:
-    return reason(next(iter(duplicate.scores), ""), _duplicate(duplicate.label, duplicate.record_id,
-                                                               duplicate.rule_name))
+    return reason(next(iter(duplicate.scores), ""), duplicate.described)
 
 
 def _change(name: str, old: str, new: str) -> Reason:
@@ -177,8 +176,3 @@ def _change(name: str, old: str, new: str) -> Reason:
 
 def _shown(value: str) -> str:
     return value if len(value) <= SHOWN else value[:SHOWN - 1] + "…"
-
-
-def _duplicate(label: str, record_id: int, rule: str) -> Phrase:
-    return Phrase('Duplicate of "%(label)s" (#%(id)s) by the rule "%(rule)s"', label=label, id=record_id,
-                  rule=rule)

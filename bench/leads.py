@@ -50,7 +50,7 @@ from workflows.leads.capture_models import OUTCOMES
 from workflows.leads.models import Lead, Pool
 from workflows.leads.throttle import MemoryLimiter
 from workflows.org.models import User
-from workflows.org.visibility import viewer_for
+from workflows.org.visibility import Viewer, viewer_for
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dealflow_leads_bench"
 
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def web_form(container: bootstrap.Container, posts: int) -> list[Figure]:
-    admin = _admin(container)
+    admin = _viewer(container, "admin")
     with container.uow() as uow:
         pool = uow.session.scalars(select(Pool.id).order_by(Pool.id)).first()
         form = save_web_form(uow.session, admin, WebFormInput(
@@ -156,14 +156,12 @@ def _csv(rows: int, industry: bool = False) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _admin(container: bootstrap.Container):  # type: ignore[no-untyped-def]
-    return _viewer(container, "admin")
-
-
-def _viewer(container: bootstrap.Container, username: str):  # type: ignore[no-untyped-def]
+def _viewer(container: bootstrap.Container, username: str) -> Viewer:
     with container.session_factory() as session:
         user_id = session.scalars(select(User.id).where(User.username == username)).one()
-        return viewer_for(session, user_id)
+        viewer = viewer_for(session, user_id)
+    assert viewer is not None
+    return viewer
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

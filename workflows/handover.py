@@ -80,8 +80,7 @@ def hand_over(session: Session, engine: ProcessEngine, actor: Viewer, leaver_id:
         if pool is not None:
             to_pool(lead, pool, now)
         else:
-            lead.owner, lead.assigned_at, lead.updated_at = new, now, now
-            lead.reschedule_follow_up()
+            lead.assign_to(new, now)
     session.execute(update(Lead).where(Lead.owner == old).values(owner=new))  # converted and lost ones
     session.execute(update(VisitPlan).where(_planned_visit(old)).values(owner=new, updated_at=now))
     record(session, actor.username, "handover", f"user:{leaver.id}",

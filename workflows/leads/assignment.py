@@ -40,9 +40,8 @@ def assign(call: ServiceCall, now: datetime) -> dict[str, str | None]:
     rep = next_rep(call.session, team, method if method in METHODS else "round_robin")
     if rep is None:
         return {"owner": None, "reason": f"{team_name} has no active rep: the lead stays in its pool"}
-    lead.owner, lead.status, lead.team_unit_id = rep, "new", team.id
-    lead.assigned_at = lead.updated_at = now
-    lead.reschedule_follow_up()
+    lead.assign_to(rep, now)
+    lead.status, lead.team_unit_id = "new", team.id
     return {"owner": rep, "reason": f"{method} in {team_name}"}
 
 

@@ -54,9 +54,8 @@ def assign_leads(session: Session, viewer: Viewer, lead_ids: list[int], owner: s
             results.append(Assigned(lead_id, lead.name, Phrase("This lead is already %(status)s",
                                                                  status=lead.status)))
         else:
-            lead.owner, lead.assigned_at, lead.updated_at = owner, now, now
+            lead.assign_to(owner, now)
             lead.status = "new" if lead.status == "pooled" else lead.status
-            lead.reschedule_follow_up()
             results.append(Assigned(lead_id, lead.name, None))
     session.flush()
     return results

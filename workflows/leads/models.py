@@ -111,6 +111,11 @@ class Lead(Base):
         """Its cycle no longer fits (new owner, rating, contact or status): the cadence redoes it."""
         self.followup_stale = True
 
+    def assign_to(self, owner: str, now: datetime) -> None:
+        """``owner`` works the lead from ``now``: its follow-up counts from here."""
+        self.owner, self.assigned_at, self.updated_at = owner, now, now
+        self.reschedule_follow_up()
+
     def contacted(self, at: datetime) -> None:
         """A call, visit or meeting reached the lead at ``at``: a new lead is being worked, and its
         follow-up counts from its latest contact."""

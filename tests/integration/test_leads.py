@@ -107,6 +107,14 @@ def test_a_former_owner_waits_before_taking_back_a_lead_they_gave_up(container, 
     assert (released.owner, released.former_owner, released.status) == (None, "zhang.wei", "pooled")
     with pytest.raises(Conflict):
         run(container, pools.release_lead, rep, lead.id, shanghai_pool, clock.now())
+    with container.uow() as uow:  # a pool zhang.wei is no member of, and the lead not from it
+        other = Pool(name="杭州公海", created_at=clock.now())
+        uow.session.add(other)
+        uow.commit()
+        other_id = other.id
+    mine = run(container, service.create_lead, rep, LeadInput("王五", phone="13901770077"), clock.now())
+    with pytest.raises(NotFound):  # a crafted form cannot drop it into another branch's pool
+        run(container, pools.release_lead, rep, mine.id, other_id, clock.now())
     clock.advance(days=29)
     with pytest.raises(PermissionDenied, match="you may claim it again from"):
         run(container, pools.claim_lead, rep, lead.id, clock.now())

@@ -39,9 +39,8 @@ def claim_lead(session: Session, viewer: Viewer, lead_id: int, now: datetime,
     _check_limits(session, viewer, pool, lead, now)
     warnings = _check_duplicates(session, viewer, lead)
     session.add(PoolClaim(pool_id=pool.id, lead_id=lead.id, username=viewer.username, claimed_at=now))
-    lead.owner, lead.status = viewer.username, "working"
-    lead.assigned_at = lead.updated_at = now
-    lead.reschedule_follow_up()
+    lead.assign_to(viewer.username, now)
+    lead.status = "working"
     session.flush()
     if noted is not None:
         noted.extend(warnings)
@@ -49,14 +48,15 @@ def claim_lead(session: Session, viewer: Viewer, lead_id: int, now: datetime,
 
 
 def release_lead(session: Session, viewer: Viewer, lead_id: int, pool_id: int, now: datetime) -> Lead:
-    """Give a lead back to a pool (the owner, or a manager who sees it)."""
+    """Give a lead back to its own pool or one the viewer belongs to (the owner, or a manager
+    who sees it); another branch's pool "does not exist", as on the page."""
     lead = get_lead(session, viewer, lead_id, for_update=True)
     if lead.owner is None:
         raise Conflict(Phrase("This lead is already in a pool"))
     if lead.status in ("converted", "disqualified"):
         raise Conflict(Phrase("A converted or disqualified lead stays where it is"))
     pool = session.get(Pool, pool_id)
-    if pool is None:
+    if pool is None or (pool.id != lead.pool_id and pool not in pools_of(session, viewer)):
         raise NotFound(Phrase("This pool does not exist"))
     return to_pool(lead, pool, now)
 

@@ -9,8 +9,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, select
 from sqlalchemy.orm import Session
+
+from core.counting import capped_count
 
 from .errors import InstanceNotFound
 from .models import (
@@ -79,10 +81,7 @@ def count_tasks(session: Session, f: TaskFilter, cap: int | None = None) -> int:
     "more than ``cap``" while the database reads no more than that many rows."""
     if cap is None:
         return session.scalar(_filtered(select(func.count()).select_from(HumanTask), f)) or 0
-    # The limit is written into the SQL: the plan then knows how few rows it needs.
-    matching = _filtered(select(literal_column("1")).select_from(HumanTask), f).limit(
-        literal(cap + 1, literal_execute=True))
-    return session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+    return capped_count(session, _filtered(select(literal_column("1")).select_from(HumanTask), f), cap)
 
 
 def _filtered(stmt: Select, f: TaskFilter) -> Select:  # type: ignore[type-arg]

@@ -11,10 +11,6 @@ import re
 from collections.abc import Collection
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
-
-from sqlalchemy import Select, func, literal, select
-from sqlalchemy.orm import Session
 
 from core.errors import reject_fields
 from core.phrases import Phrase
@@ -100,14 +96,6 @@ def parse_id(raw: str) -> int | None:
     """A row id typed or picked in a form; anything else is no id (the caller says why)."""
     value = raw.strip()
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
-
-
-def capped_count(session: Session, stmt: Select[Any], cap: int = COUNT_CAP) -> int:
-    """Rows of ``stmt``, counted up to ``cap + 1``: enough to say "more than ``cap``" while
-    the database reads no more rows than that (the limit is written into the SQL, so the
-    plan knows how few it needs)."""
-    limited = stmt.limit(literal(cap + 1, literal_execute=True)).subquery()
-    return session.scalar(select(func.count()).select_from(limited)) or 0
 
 
 def page_window(page: int, per_page: int, max_per_page: int) -> tuple[int, int]:

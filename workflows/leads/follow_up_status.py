@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from workflows.inputs import COUNT_CAP, capped_count, page_window
+from core.counting import capped_count
+from workflows.inputs import COUNT_CAP, page_window
 from workflows.org.visibility import Viewer, owner_condition, visible_usernames
 
 from .models import HELD, Lead, Pool
@@ -63,7 +64,7 @@ def recycling_between(session: Session, viewer: Viewer, start: datetime, end: da
     """The viewer's leads (or their team's) that go back to a pool in [start, end), soonest
     first, with their number (at most ``COUNT_CAP + 1``)."""
     condition = (Lead.recycle_at >= start) & (Lead.recycle_at < end) & _seen_owners(session, viewer)
-    total = capped_count(session, select(Lead.id).where(condition))
+    total = capped_count(session, select(Lead.id).where(condition), COUNT_CAP)
     limit, offset = page_window(page, per_page, MAX_PER_PAGE)
     rows = session.execute(
         select(Lead, Pool.name, Pool.recycle_after_days).outerjoin(Pool, Pool.id == Lead.pool_id)

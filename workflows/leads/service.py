@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, false, or_, select
 from sqlalchemy.orm import Session
 
+from core.counting import capped_count
 from core.errors import Conflict, InvalidInput, NotFound
 from core.phrases import Phrase
 from workflows.dedupe import Duplicate, check_duplicates, phone_e164, refresh_match_columns
-from workflows.inputs import Checker, capped_count, page_window
+from workflows.inputs import COUNT_CAP, Checker, page_window
 from workflows.org.visibility import Viewer, owner_condition
 
 from .follow_up_status import not_contacted_for
@@ -178,7 +179,7 @@ def list_leads(session: Session, viewer: Viewer, scope: str = "mine", page: int 
         condition = owned.get(scope, owner_condition(viewer, Lead.owner)) & not_contacted_for(*no_contact)
         order = [Lead.followup_since, Lead.id]
     limit, offset = page_window(page, per_page, MAX_PER_PAGE)
-    total = capped_count(session, select(Lead.id).where(condition))
+    total = capped_count(session, select(Lead.id).where(condition), COUNT_CAP)
     rows = session.scalars(select(Lead).where(condition).order_by(*order).limit(limit).offset(offset)).all()
     return list(rows), total
 

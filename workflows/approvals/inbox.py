@@ -184,6 +184,7 @@ def submitter_choices(session: Session, viewer: Viewer) -> list[tuple[str, str]]
 # A task decides a round while that round of its instance is pending.
 _ROUND = and_(ApprovalRound.instance_id == HumanTask.instance_id, ApprovalRound.outcome == "pending")
 _PENDING = exists().where(_ROUND)
+DECIDES_APPROVAL: ColumnElement[bool] = _PENDING  # a HumanTask condition: it decides a pending round
 
 def _rows() -> Select[*tuple[Any, ...]]:
     """The columns of an :class:`ApprovalRow`, with the names it shows joined in."""

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from engine import HumanTask
 from notifications import Notice, notify
 from notifications.models import Notification
-from workflows.approvals.inbox import MAX_PER_PAGE, InboxFilter, inbox_page
+from workflows.approvals.inbox import DECIDES_APPROVAL, InboxFilter, inbox_page
 from workflows.leads.follow_up_status import NO_CONTACT_DAYS, not_contacted_for
 from workflows.leads.models import Lead
 from workflows.org.models import User
@@ -62,9 +62,9 @@ def compose_digest(session: Session, user: User, now: datetime) -> Digest:
     zone = _zone(user.timezone)
     day = now.astimezone(zone).date()
     starts, ends = (datetime.combine(d, time(), tzinfo=zone) for d in (day, day + timedelta(days=1)))
-    approvals = inbox_page(session, viewer_of(user), InboxFilter(per_page=MAX_PER_PAGE), now)
-    # Approval tasks are listed as approvals, not again as tasks due.
-    mine = (HumanTask.assignee == user.username, HumanTask.id.not_in([row.task_id for row in approvals.rows]))
+    approvals = inbox_page(session, viewer_of(user), InboxFilter(per_page=MAX_LINES), now)
+    # Approval tasks are listed as approvals, not again as tasks due (all of them, not just a page's).
+    mine = (HumanTask.assignee == user.username, ~DECIDES_APPROVAL)
     more = {"approvals": approvals.total - MAX_LINES} if approvals.total > MAX_LINES else {}
 
     today = (HumanTask.due_at >= starts, HumanTask.due_at < ends)
@@ -75,7 +75,7 @@ def compose_digest(session: Session, user: User, now: datetime) -> Digest:
         .order_by(Lead.followup_since, Lead.id)
     leads = _lines(session, "leads", stale, lambda lead: _line(lead.name, lead.company), more)
     return Digest(day=day, due_today=due_today, overdue=overdue, leads=leads, more=more,
-                  approvals=[_line(row.number, row.account) for row in approvals.rows[:MAX_LINES]])
+                  approvals=[_line(row.number, row.account) for row in approvals.rows])
 
 
 def send_digest(session: Session, user_id: int, now: datetime) -> Notification | None:

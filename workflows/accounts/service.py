@@ -7,6 +7,7 @@ reported at once, named by field. An account the viewer may not see "does not ex
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -171,19 +172,19 @@ def _parent(session: Session, actor: Viewer, check: Checker, raw: str, before: A
     if parent is None or not can_see_owner(session, actor, parent.owner):
         check.problem("parent_id", Phrase("choose an account you can see"))
         return None
-    if before is not None and _is_within(session, parent, before.id):
+    if before is not None and is_within(parent, {before.id}):
         check.problem("parent_id", Phrase("cannot be this account or one of its subsidiaries"))
         return None
     return parent.id
 
 
-def _is_within(session: Session, account: Account, root_id: int) -> bool:
-    """Whether ``account`` is ``root_id`` itself or somewhere below it in the group."""
-    current: Account | None = account
+def is_within(account: Account | None, roots: Collection[int]) -> bool:
+    """Whether ``account`` is one of ``roots`` or somewhere below one of them in its group."""
+    current = account
     for _ in range(MAX_DEPTH):
         if current is None:
             return False
-        if current.id == root_id:
+        if current.id in roots:
             return True
         current = current.parent
     return True  # deeper than any real group: treat as a cycle rather than loop on

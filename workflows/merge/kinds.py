@@ -4,7 +4,7 @@ picks. The survivor keeps its id; everything else is worked out by the service."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core.phrases import Phrase
 from engine import ProcessEngine, ProcessInstance
 from workflows.accounts.models import Account, Contact
-from workflows.accounts.service import MAX_DEPTH
+from workflows.accounts.service import is_within
 from workflows.inputs import Checker
 from workflows.keys import LEAD
 from workflows.leads.models import Lead
@@ -64,20 +64,8 @@ def _settle_account(session: Session, values: dict[str, Any], records: Sequence[
     merged = {record.id for record in records}
     if values["parent_id"] in merged:
         values["parent_id"] = None
-    elif values["parent_id"] is not None and _below(session, values["parent_id"], merged):
+    elif values["parent_id"] is not None and is_within(session.get(Account, values["parent_id"]), merged):
         check.problem("parent_id", Phrase("cannot be a subsidiary of the accounts being merged"))
-
-
-def _below(session: Session, account_id: int, roots: Collection[int]) -> bool:
-    """Whether the account is one of ``roots`` or somewhere below one of them in its group."""
-    current = session.get(Account, account_id)
-    for _ in range(MAX_DEPTH):
-        if current is None:
-            return False
-        if current.id in roots:
-            return True
-        current = current.parent
-    return True  # deeper than any real group: a loop already
 
 
 def _contacts_follow(session: Session, account: Account) -> list[Move]:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 import bootstrap
 from tests.web.conftest import csrf_token
+from workflows.accounts.models import Account
 from workflows.org.demo import DEMO_PASSWORD
 from workflows.org.models import OrgUnit, User
 
@@ -364,15 +365,20 @@ def test_a_bad_unit_answers_400_with_the_message_and_adds_nothing(admin, contain
 
 
 def test_an_admin_hands_a_leavers_records_over_after_seeing_the_counts(login, container):
-    with container.session_factory() as session:
-        ids = dict(session.execute(select(User.username, User.id)).all())
+    with container.uow() as uow:
+        ids = dict(uow.session.execute(select(User.username, User.id)).all())
+        now = container.engine.clock.now()
+        uow.session.add(Account(name="ACME", owner="wang.fang", created_at=now, updated_at=now))
+        uow.commit()
     admin = login("admin")
     page = admin.get(f"/admin/users/{ids['wang.fang']}/handover")
-    assert page.status_code == 200 and "Open tasks" in page.text
+    assert page.status_code == 200 and "<dt>Accounts</dt><dd>1</dd>" in page.text  # admin reads English
     response = admin.post(f"/admin/users/{ids['wang.fang']}/handover",
                           data={"csrf_token": csrf_token(page.text), "successor_id": str(ids["wang.fang"])})
     assert response.status_code == 400 and "must be another active user" in response.text
     response = admin.post(f"/admin/users/{ids['wang.fang']}/handover",
                           data={"csrf_token": csrf_token(page.text), "successor_id": str(ids["li.na"])})
     assert response.status_code == 302
-    assert login("liu.yang").get(f"/admin/users/{ids['wang.fang']}/handover").status_code in (403, 404)
+    with container.session_factory() as session:
+        assert session.scalars(select(Account.owner).where(Account.name == "ACME")).one() == "li.na"
+    assert login("liu.yang").get(f"/admin/users/{ids['wang.fang']}/handover").status_code == 403  # admins only

@@ -15,7 +15,7 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 NODE_STAMP := node_modules/.installed
-ASSETS := web/static/dist/diagram.js web/static/dist/board.js
+ASSETS := $(patsubst web/assets/%.js,web/static/dist/%.js,$(wildcard web/assets/*.js))
 
 setup: $(STAMP) catalogs $(ASSETS)
 

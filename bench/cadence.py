@@ -44,8 +44,8 @@ from core.clock import ManualClock
 from core.settings import Settings
 from engine import HumanTask, fire_due_timers
 from workflows.leads.follow_up_status import no_contact_counts, recycling_between
+from workflows.leads.lists import LeadFilter, list_leads
 from workflows.leads.models import Lead, Pool
-from workflows.leads.service import list_leads
 from workflows.org.models import User
 from workflows.org.visibility import Viewer, viewer_for
 
@@ -121,8 +121,8 @@ def page_queries(container: bootstrap.Container, leads: int, queries: int) -> li
         "start page counts, a rep": lambda s: no_contact_counts(s, viewers["zhang.wei"], now),
         "start page counts, a manager": lambda s: no_contact_counts(s, viewers["liu.yang"], now),
         "start page counts, an admin (all)": lambda s: no_contact_counts(s, viewers["admin"], now),
-        "30+ days list page, a manager": lambda s: list_leads(s, viewers["liu.yang"], "visible", 1, 25,
-                                                              (30, now)),
+        "30+ days list page, a manager": lambda s: list_leads(
+            s, viewers["liu.yang"], LeadFilter("visible", no_contact=30), now),
         "back to the pool within 7 days, a manager": lambda s: recycling_between(
             s, viewers["liu.yang"], now, now + timedelta(days=7)),
     }

@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         processes,
         quotes,
         record_pages,
+        saved_views,
         security,
         tasks,
         tokens,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     app.register_blueprint(opportunities.bp)
     app.register_blueprint(opportunity_lists.bp)
     app.register_blueprint(opportunity_board.bp)
+    app.register_blueprint(saved_views.bp)
     app.register_blueprint(business_types.bp)
     app.register_blueprint(leads.bp)
     app.register_blueprint(lead_follow_up.bp)

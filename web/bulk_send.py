@@ -1,11 +1,11 @@
 """Sending a template: pick it for one record (from its page) or many (ticked in a list),
 preview it on a record of the selection, send, then watch the send and read each result.
 
-The send runs after the "send" click commits: as a Celery job when a broker is set, else
-on a thread of this process, as lead imports do (``background``). The progress page
-refreshes itself with a meta refresh: the CSP allows no inline scripts and htmx is not
-among the bundled assets. Leads and contacts have no saved list views, so a bulk send
-goes to the records ticked on a list page.
+Recipients are the records ticked in a list, or whoever a saved lead view shows when the
+send is queued. The send runs after the "send" click commits: as a Celery job when a
+broker is set, else on a thread of this process, as lead imports do (``background``). The
+progress page refreshes itself with a meta refresh: the CSP allows no inline scripts and
+htmx is not among the bundled assets.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -28,6 +29,7 @@ from workflows.inputs import parse_id
 from workflows.messaging.models import OUTCOMES
 from workflows.messaging.running import SEND_TASK, outlets, run_send
 from workflows.messaging.sends import (
+    MAX_RECIPIENTS,
     Preview,
     create_send,
     get_send,
@@ -39,6 +41,7 @@ from workflows.messaging.sends import (
 )
 from workflows.messaging.templates import template_choices
 from workflows.org.visibility import Viewer
+from workflows.saved_views import SavedView, get_view, view_record_ids
 
 from . import background
 from .context import container
@@ -46,6 +49,7 @@ from .forms import field_messages
 from .i18n import message_of
 
 bp = Blueprint("bulk_send", __name__)
+SHOWN = 50  # recipients named on the page; the rest are counted
 LAUNCHER = "dealflow.message_send_launcher"
 STATUS_LABELS = {"queued": _l("Waiting to start"), "running": _l("Sending"), "done": _l("Finished"),
                  "failed": _l("Stopped")}
@@ -83,19 +87,20 @@ def selected(kind: str) -> Response:
 
 @bp.route("/messages/send/<any(lead, contact):kind>", methods=["GET", "POST"])
 def compose(kind: str) -> Any:
-    """Pick a template, preview it on one of the records, and send it to them all."""
+    """Pick a template, preview it on one of the records, and send it to them all: the
+    records ticked in a list (``ids``) or those a saved lead view shows at sending time."""
     viewer: Viewer = current_user.viewer
-    ids = _ids(request.values, kind)
     template_id = parse_id(request.values.get("template_id", ""))
-    preview_id = parse_id(request.values.get("preview_id", "")) or (ids[0] if ids else None)
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            return _send(viewer, kind, ids, template_id)
+            return _send(viewer, kind, template_id)
         except InvalidInput as exc:
             errors = field_messages(exc)
     with container().session_factory() as session:
-        names = visible_names(session, viewer, kind, ids)
+        ids, view = _recipients(session, viewer, kind)
+        names = visible_names(session, viewer, kind, ids[:SHOWN])
+        preview_id = parse_id(request.values.get("preview_id", "")) or (ids[0] if ids else None)
         templates = template_choices(session, viewer)
         shown: Preview | None = None
         if template_id is not None and preview_id is not None and not errors:
@@ -106,10 +111,15 @@ def compose(kind: str) -> Any:
             except InvalidInput as exc:
                 errors = field_messages(exc)
     if not ids:
-        errors.setdefault("ids", _("Tick at least one record in the list first."))
-    return render_template("messaging/compose.html", kind=kind, names=names, templates=templates,
-                           template_id=template_id, preview_id=preview_id, shown=shown, errors=errors,
-                           form=FlaskForm()), 400 if errors else 200
+        errors.setdefault("ids", _("Nobody is in the view “%(name)s” right now.", name=view.name) if view
+                          else _("Tick at least one record in the list first."))
+    elif len(ids) > MAX_RECIPIENTS:
+        errors.setdefault("ids", _("The view “%(name)s” shows more than %(num)d leads: narrow it first.",
+                                   name=view.name if view else "", num=MAX_RECIPIENTS))
+    return render_template("messaging/compose.html", kind=kind, names=names, total=len(ids), view=view,
+                           ids=ids if view is None else [], templates=templates, template_id=template_id,
+                           preview_id=preview_id, shown=shown, errors=errors, form=FlaskForm()), \
+        400 if errors else 200
 
 
 @bp.get("/messages/sends")
@@ -146,16 +156,27 @@ def restart(send_id: int) -> Response:
     return redirect(url_for("bulk_send.progress", send_id=send_id))
 
 
-def _send(viewer: Viewer, kind: str, ids: list[int], template_id: int | None) -> Response:
+def _send(viewer: Viewer, kind: str, template_id: int | None) -> Response:
     """Queue the send and launch it once that commits; one recipient makes a personal email,
     without the unsubscribe link bulk email carries."""
     with container().uow() as uow:
+        ids = _recipients(uow.session, viewer, kind)[0]
         send = create_send(uow.session, viewer, template_id or 0, kind, ids, _now(), bulk=len(ids) > 1)
         send_id = send.id
         uow.after_commit(lambda: background.launch(LAUNCHER, send_id))
         uow.commit()
     flash(ngettext("Sending to %(num)d recipient.", "Sending to %(num)d recipients.", len(ids)))
     return redirect(url_for("bulk_send.progress", send_id=send_id))
+
+
+def _recipients(session: Session, viewer: Viewer, kind: str) -> tuple[list[int], SavedView | None]:
+    """Whom the request names: a saved view's records as of now (one more than a send takes,
+    so an oversized view is told), else the ticked ids."""
+    view_id = parse_id(request.values.get("view_id", ""))
+    if view_id is None:
+        return _ids(request.values, kind), None
+    view = get_view(session, viewer, kind, view_id)
+    return view_record_ids(session, viewer, view, _now(), MAX_RECIPIENTS + 1), view
 
 
 def _ids(values: MultiDict[str, str], kind: str) -> list[int]:

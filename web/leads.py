@@ -8,6 +8,7 @@ a flash on the lead's page, never as an error page.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from math import ceil
 from typing import Any
@@ -27,23 +28,22 @@ from workflows.activities.service import activities_of
 from workflows.dedupe import Duplicate
 from workflows.inputs import COUNT_CAP, parse_id
 from workflows.leads.cadence import follow_up_now
-from workflows.leads.follow_up_status import NO_CONTACT_DAYS
+from workflows.leads.lists import list_leads, parse_lead_filter
 from workflows.leads.manual_assignment import assign_leads
-from workflows.leads.models import RATINGS, SIZES, SOURCES, Pool
+from workflows.leads.models import RATINGS, SIZES, SOURCES, STATUSES, Pool
 from workflows.leads.pools import claim_lead, pools_of, release_lead
 from workflows.leads.service import (
-    SCOPES,
     LeadInput,
     PossibleDuplicates,
     create_lead,
     disqualify_lead,
     get_lead,
-    list_leads,
     qualify_lead,
     update_lead,
 )
 from workflows.org.service import list_active_users
 from workflows.org.visibility import Viewer
+from workflows.saved_views import saved_views
 
 from .activities import ActivityForm
 from .choices import choices
@@ -94,21 +94,19 @@ def _labels() -> dict[str, Any]:
 
 @bp.get("/leads")
 def index() -> str:
+    """The leads a query string or saved view filters; values the list cannot use are dropped."""
     viewer: Viewer = current_user.viewer
-    scope = request.args.get("scope", "mine")
-    scope = scope if scope in SCOPES else "mine"
+    found = parse_lead_filter(request.args)
     page = max(1, request.args.get("page", 1, type=int))
-    days = request.args.get("no_contact", type=int)
-    no_contact = days if days in NO_CONTACT_DAYS else None
     now = _now()
     with container().session_factory() as session:
-        leads, total = list_leads(session, viewer, scope, page, PER_PAGE,
-                                  (no_contact, now) if no_contact else None)
+        leads, total = list_leads(session, viewer, found, now, page, PER_PAGE)
         people = list_active_users(session, viewer) if viewer.is_manager or viewer.is_admin else []
-    query: dict[str, Any] = {"scope": scope, **({"no_contact": no_contact} if no_contact else {})}
-    return render_template("leads/index.html", leads=leads, total=total, page=page, scope=scope, now=now,
-                           no_contact=no_contact, pages=ceil(min(total, COUNT_CAP) / PER_PAGE), query=query,
-                           people=people)
+        saved = saved_views(session, viewer, "lead")
+    return render_template("leads/index.html", leads=leads, total=total, page=page, filter=found,
+                           params=found.params(), now=now, pages=ceil(min(total, COUNT_CAP) / PER_PAGE),
+                           people=people, saved=saved, statuses=STATUSES,
+                           any_contact=replace(found, no_contact=None).params())
 
 
 @bp.post("/leads/assign")
@@ -132,8 +130,7 @@ def assign() -> Response:
         if result.problem is not None:
             problem = translated(result.problem)
             flash(_("Lead %(id)s: %(problem)s", id=result.lead_id, problem=problem), "error")
-    scope = request.form.get("scope", "visible")
-    return redirect(url_for("leads.index", scope=scope if scope in SCOPES else "visible"))
+    return redirect(url_for("leads.index", **parse_lead_filter(request.form).params()))
 
 
 @bp.route("/leads/new", methods=["GET", "POST"])

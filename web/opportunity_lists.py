@@ -1,22 +1,19 @@
-"""The opportunity list: filter, sort, page, totals of the filtered set, and saved views."""
+"""The opportunity list: filter, sort, page, totals of the filtered set, and saved views
+(saved and deleted by ``saved_views``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import Session
-from werkzeug.wrappers import Response
 
-from core.errors import InvalidInput
-from workflows.opportunities import views
+from workflows import saved_views
 from workflows.opportunities.board import latest_stages
 from workflows.opportunities.pipeline import Stage
 from workflows.opportunities.queries import (
-    VIEW_KEYS,
     OpportunityFilter,
     opportunity_page,
     owner_choices,
@@ -26,7 +23,6 @@ from workflows.opportunities.service import business_types
 from workflows.org.visibility import Viewer
 
 from .context import container
-from .forms import field_messages
 from .opportunities import STATUS_LABELS
 
 bp = Blueprint("opportunity_lists", __name__)
@@ -47,39 +43,12 @@ def index() -> str:
     with container().session_factory() as session:
         page = opportunity_page(session, viewer, found)
         choices = _choices(session, viewer, found)
-        saved = views.saved_views(session, viewer)
+        saved = saved_views.saved_views(session, viewer, "opportunity")
     params = found.params()
     return render_template(
         "opportunities/list.html", page=page, filter=found, params=params, problems=problems,
         labels=FILTER_LABELS, columns=COLUMNS, status_labels=STATUS_LABELS, saved=saved,
         list_url=lambda **changes: url_for("opportunity_lists.index", **{**params, **changes}), **choices)
-
-
-@bp.post("/opportunities/views")
-def save_view() -> Response:
-    """Save the list's current filters under a name; the list then shows that view."""
-    params = {key: value for key, value in request.form.items() if key in VIEW_KEYS}
-    try:
-        with container().uow() as uow:
-            view = views.save_view(uow.session, current_user.viewer, request.form.get("name", ""), params)
-            name, kept = view.name, dict(view.params)
-            uow.commit()
-    except InvalidInput as exc:
-        for field, message in field_messages(exc).items():
-            flash(_("The view was not saved: %(field)s %(problem)s",
-                    field=_("Name") if field == "name" else field, problem=message))
-        return redirect(url_for("opportunity_lists.index", **params))
-    flash(_("Saved the view “%(name)s”.", name=name))
-    return redirect(url_for("opportunity_lists.index", **kept))
-
-
-@bp.post("/opportunities/views/<int:view_id>/delete")
-def delete_view(view_id: int) -> Response:
-    with container().uow() as uow:
-        views.delete_view(uow.session, current_user.viewer, view_id)
-        uow.commit()
-    flash(_("The view was deleted."))
-    return redirect(url_for("opportunity_lists.index"))
 
 
 def _choices(session: Session, viewer: Viewer, found: OpportunityFilter) -> dict[str, Any]:

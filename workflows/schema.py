@@ -17,4 +17,5 @@ import workflows.messaging.models  # noqa: F401
 import workflows.opportunities.models  # noqa: F401
 import workflows.org.models  # noqa: F401
 import workflows.reminders.models  # noqa: F401
+import workflows.saved_views  # noqa: F401
 import workflows.visits.models  # noqa: F401

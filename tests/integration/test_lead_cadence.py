@@ -20,6 +20,7 @@ from workflows.activities.service import ActivityInput, log_activity
 from workflows.keys import LEAD, business_key
 from workflows.leads import cadence, conversion, pools, service
 from workflows.leads.follow_up_status import no_contact_band, no_contact_counts, recycling_between
+from workflows.leads.lists import LeadFilter, list_leads
 from workflows.leads.models import Lead, Pool, PoolMember
 from workflows.leads.service import LeadInput
 
@@ -233,7 +234,7 @@ def test_leads_are_flagged_by_days_without_contact_and_listed_before_they_go_bac
         assert no_contact_counts(session, rep, start) == {7: 4, 15: 3, 30: 2, 60: 1}
         assert no_contact_counts(session, manager, start) == {7: 4, 15: 3, 30: 2, 60: 1}
         assert no_contact_counts(session, outsider, start) == {7: 0, 15: 0, 30: 0, 60: 0}
-        listed, total = service.list_leads(session, rep, "mine", no_contact=(15, start))
+        listed, total = list_leads(session, rep, LeadFilter("mine", no_contact=15), start)
         assert [lead.name for lead in listed] == ["六十一天", "三十一天", "十六天"] and total == 3
         oldest = session.get_one(Lead, ages["六十一天"])
         assert no_contact_band(oldest.followup_since, start) == 60

@@ -18,6 +18,7 @@ from workflows.activities.service import ActivityInput, activities_of, log_activ
 from workflows.dedupe import load_default_rules, refresh_match_columns
 from workflows.leads import conversion, intake, pools, service
 from workflows.leads.demo import load_demo_leads
+from workflows.leads.lists import LeadFilter, list_leads
 from workflows.leads.models import Lead, Pool, PoolMember
 from workflows.leads.service import LeadInput
 from workflows.opportunities.models import Opportunity
@@ -74,8 +75,8 @@ def test_pool_members_claim_a_lead_once_and_outsiders_never_see_it(container, as
     lead = pooled(container, shanghai_pool)
     member, outsider = as_("wang.fang"), as_("sun.li")
     with container.session_factory() as session:
-        assert [x.id for x in service.list_leads(session, member, "pool")[0]] == [lead.id]
-        assert service.list_leads(session, outsider, "pool")[0] == []
+        assert [x.id for x in list_leads(session, member, LeadFilter("pool"), clock.now())[0]] == [lead.id]
+        assert list_leads(session, outsider, LeadFilter("pool"), clock.now())[0] == []
     with pytest.raises(NotFound):
         run(container, pools.claim_lead, as_("sun.li"), lead.id, clock.now())
     claimed = run(container, pools.claim_lead, as_("wang.fang"), lead.id, clock.now())

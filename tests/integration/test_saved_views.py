@@ -6,19 +6,19 @@ import pytest
 
 from bootstrap import Container
 from core.errors import InvalidInput, NotFound
-from workflows.opportunities.views import delete_view, save_view, saved_views
+from workflows import saved_views
 
 
 def save(container: Container, viewer, name: str, **params: str) -> int:
     with container.uow() as uow:
-        view = save_view(uow.session, viewer, name, params)
+        view = saved_views.save_view(uow.session, viewer, "opportunity", name, params)
         uow.commit()
         return view.id
 
 
 def views_of(container: Container, viewer) -> list[tuple[str, dict[str, str]]]:
     with container.session_factory() as session:
-        return [(v.name, v.params) for v in saved_views(session, viewer)]
+        return [(v.name, v.params) for v in saved_views.saved_views(session, viewer, "opportunity")]
 
 
 def test_only_known_filter_keys_and_usable_values_are_kept(container, as_):
@@ -48,8 +48,8 @@ def test_views_are_private_and_only_their_owner_deletes_them(container, as_):
     view_id = save(container, rep, "Mine", status="open")
     assert views_of(container, manager) == []
     with pytest.raises(NotFound), container.uow() as uow:
-        delete_view(uow.session, manager, view_id)
+        saved_views.delete_view(uow.session, manager, "opportunity", view_id)
     with container.uow() as uow:
-        delete_view(uow.session, rep, view_id)
+        saved_views.delete_view(uow.session, rep, "opportunity", view_id)
         uow.commit()
     assert views_of(container, rep) == []

@@ -200,3 +200,52 @@ def test_another_teams_records_and_sends_answer_404_and_a_send_needs_its_csrf_to
     assert other.get(sent.location).status_code == 404
     assert other.get(f"/messages/send/lead?ids={ids['emily']}").status_code == 404
     assert "Welcome" in rep.get("/messages/sends").text and "Welcome" not in other.get("/messages/sends").text
+
+
+def rate(container, rating: str, *lead_ids: int) -> None:
+    with container.uow() as uow:
+        for lead_id in lead_ids:
+            uow.session.get_one(Lead, lead_id).rating = rating
+        uow.commit()
+
+
+def test_a_saved_lead_view_is_sent_to_whoever_it_shows_when_the_send_is_queued(
+        login, container, ids, relay):  # noqa: F811
+    rep = login("wang.fang")
+    template_id = write_template(rep)
+    rate(container, "cold", ids["emily"], ids["li"], ids["chen"])
+    rate(container, "hot", ids["emily"], ids["li"])
+    listing = rep.get("/leads?rating=hot&source=nonsense").text
+    assert "Emily Zhou" in listing and "Li Qiang" in listing and "Chen Jie" not in listing
+    saved = rep.post("/leads/views", data={"csrf_token": csrf_token(listing), "name": "Hot ones",
+                                           "scope": "mine", "rating": "hot", "source": "nonsense"})
+    assert saved.status_code == 302 and saved.location == "/leads?scope=mine&rating=hot"
+    listing = rep.get(saved.location).text
+    view_id = re.search(r"/messages/send/lead\?view_id=(\d+)", listing).group(1)
+    compose = rep.get(f"/messages/send/lead?view_id={view_id}&template_id={template_id}")
+    assert compose.status_code == 200 and "To the 2 leads of the view “Hot ones”:" in compose.text
+    assert "Send to 2 recipients" in compose.text and "Chen Jie" not in compose.text
+    rate(container, "hot", ids["chen"])  # the view is read again when the send is queued
+    sent = rep.post("/messages/send/lead", data={"csrf_token": csrf_token(compose.text),
+                                                 "template_id": template_id, "view_id": view_id})
+    assert sent.status_code == 302 and "Sending to 3 recipients." in rep.get(sent.location).text
+    page = finished(rep, sent.location)
+    assert "Finished: 3 of 3 recipients" in page and "Skipped: no email address" in page
+    assert sorted(received(relay)) == ["emily@parts.example", "li@port.example"]
+
+
+def test_someone_elses_view_and_an_empty_view_send_nothing(login, container, ids):
+    rep, other = login("wang.fang"), login("sun.li")
+    template_id = write_template(rep)
+    token = csrf_token(rep.get("/leads").text)
+    rep.post("/leads/views", data={"csrf_token": token, "name": "Nobody", "scope": "mine", "status": "converted"})
+    view_id = re.search(r"/messages/send/lead\?view_id=(\d+)", rep.get("/leads").text).group(1)
+    empty = rep.get(f"/messages/send/lead?view_id={view_id}&template_id={template_id}")
+    assert empty.status_code == 400 and "Nobody is in the view “Nobody” right now." in empty.text
+    refused = rep.post("/messages/send/lead", data={"csrf_token": token, "template_id": template_id,
+                                                    "view_id": view_id})
+    assert refused.status_code == 400 and "choose at least one recipient" in refused.text
+    assert other.get(f"/messages/send/lead?view_id={view_id}").status_code == 404
+    assert other.post("/messages/send/lead", data={"csrf_token": csrf_token(other.get("/leads").text),
+                                                   "template_id": template_id, "view_id": view_id}).status_code == 404
+    assert sends_count(container) == 0

@@ -11,23 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
-from core.counting import capped_count
 from core.errors import Conflict, InvalidInput, NotFound
 from core.phrases import Phrase
 from workflows.dedupe import Duplicate, check_duplicates, phone_e164, refresh_match_columns
-from workflows.inputs import COUNT_CAP, Checker, page_window
+from workflows.inputs import Checker
 from workflows.org.visibility import Viewer, owner_condition
 
-from .follow_up_status import not_contacted_for
 from .models import HELD, RATINGS, SIZES, SOURCES, Lead, PoolMember
-
-MAX_PER_PAGE = 100
-SCOPES = ("mine", "visible", "pool")
 
 
 @dataclass(frozen=True)
@@ -166,27 +160,14 @@ def get_lead(session: Session, viewer: Viewer, lead_id: int, *, for_update: bool
     return lead
 
 
-def list_leads(session: Session, viewer: Viewer, scope: str = "mine", page: int = 1,
-               per_page: int = 25, no_contact: tuple[int, datetime] | None = None) -> tuple[list[Lead], int]:
-    """One page of the viewer's leads ("mine"), all they may see ("visible"), or those waiting
-    in their pools ("pool"), newest first, with their number (at most ``COUNT_CAP + 1``).
-    ``no_contact`` (days, now) keeps those not contacted for that long, longest first."""
-    condition = {"mine": Lead.owner == viewer.username, "visible": visible_condition(viewer),
-                 "pool": Lead.owner.is_(None) & _in_my_pools(viewer)}[scope if scope in SCOPES else "mine"]
-    order: list[Any] = [Lead.created_at.desc(), Lead.id.desc()]
-    if no_contact is not None:  # owned leads only: the pool's have no contact to count from
-        owned = {"mine": Lead.owner == viewer.username, "pool": false()}
-        condition = owned.get(scope, owner_condition(viewer, Lead.owner)) & not_contacted_for(*no_contact)
-        order = [Lead.followup_since, Lead.id]
-    limit, offset = page_window(page, per_page, MAX_PER_PAGE)
-    total = capped_count(session, select(Lead.id).where(condition), COUNT_CAP)
-    rows = session.scalars(select(Lead).where(condition).order_by(*order).limit(limit).offset(offset)).all()
-    return list(rows), total
-
-
 def visible_condition(viewer: Viewer) -> ColumnElement[bool]:
     """Owned leads by the visibility rule; pooled ones by pool membership."""
-    return or_(owner_condition(viewer, Lead.owner), Lead.owner.is_(None) & _in_my_pools(viewer))
+    return or_(owner_condition(viewer, Lead.owner), pooled_condition(viewer))
+
+
+def pooled_condition(viewer: Viewer) -> ColumnElement[bool]:
+    """Leads waiting in a pool the viewer is a member of (any pool, for an admin)."""
+    return Lead.owner.is_(None) & _in_my_pools(viewer)
 
 
 def _in_my_pools(viewer: Viewer) -> ColumnElement[bool]:

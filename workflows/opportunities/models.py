@@ -115,15 +115,3 @@ class QuoteLine(Base):
     def total(self) -> Decimal:
         gross = self.unit_price * self.quantity
         return (gross * (100 - self.discount_percent) / 100).quantize(Decimal("0.01"))
-
-
-class SavedView(Base):
-    """A named list filter a user keeps (e.g. "my deals closing this month")."""
-
-    __tablename__ = "saved_view"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
-    object_type: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(120))
-    params: Mapped[dict[str, str]] = mapped_column(JSON)

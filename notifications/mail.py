@@ -1,15 +1,19 @@
 """Email senders: SMTP from ``DEALFLOW_SMTP_URL``, or the outbox table when none is set.
 
 ``smtp://user:password@host:port`` speaks plain SMTP (add ``?starttls=1`` to upgrade
-the connection), ``smtps://`` implicit TLS. One connection per message keeps a worker
-stateless; the 10,000-message bulk sending of the templates feature can batch later.
+the connection), ``smtps://`` implicit TLS. A notification opens a connection of its own,
+which keeps a worker stateless; a bulk send keeps one open for many messages
+(``one_connection``), as the TCP, TLS and login handshakes cost more than a message does.
 """
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import socket
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -23,8 +27,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.clock import Clock
 
 from .models import OutboxEmail
-from .outgoing import OutgoingEmail, Undeliverable
+from .outgoing import EmailSender, OutgoingEmail, Undeliverable
 
+log = logging.getLogger(__name__)
 SMTP_TIMEOUT_SECONDS = 30
 _PERMANENT_CODES = range(550, 555)  # mailbox unavailable or not allowed, message refused
 
@@ -76,12 +81,13 @@ class SmtpSender:
         self.local_hostname = socket.getfqdn()
 
     def send(self, email: OutgoingEmail) -> None:
-        message = compose(email, self.sender, self.clock.now())
+        with self.open() as smtp:
+            self.transmit(smtp, email)
+
+    def transmit(self, smtp: smtplib.SMTP, email: OutgoingEmail) -> None:
+        """Send over an open connection; a refusal for good is ``Undeliverable``."""
         try:
-            with self._connect() as smtp:
-                if self.server.username:
-                    smtp.login(self.server.username, self.server.password or "")
-                smtp.send_message(message)
+            smtp.send_message(compose(email, self.sender, self.clock.now()))
         except smtplib.SMTPRecipientsRefused as exc:
             raise Undeliverable(f"the mail server refused {email.to}: {_reply(exc.recipients)}") from exc
         except smtplib.SMTPResponseException as exc:
@@ -90,15 +96,82 @@ class SmtpSender:
                                     f"{exc.smtp_error!r}") from exc
             raise
 
-    def _connect(self) -> smtplib.SMTP:
+    def open(self) -> smtplib.SMTP:
+        """A connection, upgraded and logged in as the URL says."""
         server = self.server
         where = (server.host, server.port, self.local_hostname)
         if server.implicit_tls:
-            return smtplib.SMTP_SSL(*where, timeout=SMTP_TIMEOUT_SECONDS, context=_tls())
-        smtp = smtplib.SMTP(*where, timeout=SMTP_TIMEOUT_SECONDS)
-        if server.starttls:
-            smtp.starttls(context=_tls())
+            smtp = smtplib.SMTP_SSL(*where, timeout=SMTP_TIMEOUT_SECONDS, context=_tls())
+        else:
+            smtp = smtplib.SMTP(*where, timeout=SMTP_TIMEOUT_SECONDS)
+            if server.starttls:
+                smtp.starttls(context=_tls())
+        if server.username:
+            smtp.login(server.username, server.password or "")
         return smtp
+
+
+class KeptConnection:
+    """An ``EmailSender`` for many messages in a row over one SMTP connection.
+
+    It opens at the first message, and is opened afresh after ``MESSAGES_PER_CONNECTION``
+    messages (servers limit them) or once when the server has dropped it (an idle timeout,
+    a 421), then that message is sent again on the new one."""
+
+    MESSAGES_PER_CONNECTION = 100
+
+    def __init__(self, sender: SmtpSender) -> None:
+        self.sender = sender
+        self.smtp: smtplib.SMTP | None = None
+        self.sent = 0
+
+    def send(self, email: OutgoingEmail) -> None:
+        if self.sent >= self.MESSAGES_PER_CONNECTION:
+            self.close()
+        try:
+            self.sender.transmit(self._connection(), email)
+        except smtplib.SMTPServerDisconnected as exc:
+            self._drop(exc)
+            self.sender.transmit(self._connection(), email)
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code != 421:  # "service not available, closing channel"
+                raise
+            self._drop(exc)
+            self.sender.transmit(self._connection(), email)
+        self.sent += 1
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self.smtp.close()
+        self.smtp, self.sent = None, 0
+
+    def _connection(self) -> smtplib.SMTP:
+        if self.smtp is None:
+            self.smtp = self.sender.open()
+        return self.smtp
+
+    def _drop(self, reason: Exception) -> None:
+        log.info("the mail server dropped the connection (%s); opening another", reason)
+        if self.smtp is not None:
+            self.smtp.close()
+        self.smtp, self.sent = None, 0
+
+
+@contextmanager
+def one_connection(sender: EmailSender) -> Iterator[EmailSender]:
+    """Within the block, an SMTP sender's messages share a connection; other senders (the
+    outbox, a log) are used as they are."""
+    if not isinstance(sender, SmtpSender):
+        yield sender
+        return
+    kept = KeptConnection(sender)
+    try:
+        yield kept
+    finally:
+        kept.close()
 
 
 class OutboxSender:

@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from core.clock import ManualClock
-from notifications.mail import SmtpSender, SmtpServer
+from notifications.mail import SmtpSender, SmtpServer, one_connection
 from notifications.outgoing import OutgoingEmail, OutgoingSms, Undeliverable
 from notifications.sms import HttpSmsGateway
 from tests.integration.test_notification_worker import free_port
@@ -31,6 +31,7 @@ class Relay:
 
     def __init__(self) -> None:
         self.received: list[bytes] = []
+        self.peers: list[tuple[str, int]] = []
         self.busy = False
 
     async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
@@ -43,6 +44,18 @@ class Relay:
         if self.busy:
             return "451 try again later"
         self.received.append(envelope.content)
+        self.peers.append(session.peer)  # one per connection: its client port differs
+        return "250 OK"
+
+
+class TiredRelay(Relay):
+    """Takes three messages per connection, then answers the next with 421 and hangs up."""
+
+    async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: ANN001
+        if self.peers.count(session.peer) >= 3:
+            server.transport.close()
+            return "421 too many messages, closing"
+        envelope.mail_from = address
         return "250 OK"
 
 
@@ -51,14 +64,32 @@ def only_mailer(server, session, envelope, mechanism, auth_data):  # noqa: ANN00
     return AuthResult(success=ok)
 
 
-@pytest.fixture
-def relay() -> Iterator[tuple[Relay, int]]:
-    handler, port = Relay(), free_port()
+def serve(handler: Relay) -> Iterator[tuple[Relay, int]]:
+    port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, auth_require_tls=False,
                             authenticator=only_mailer)
     controller.start()
     yield handler, port
     controller.stop()
+
+
+@pytest.fixture
+def relay() -> Iterator[tuple[Relay, int]]:
+    yield from serve(Relay())
+
+
+@pytest.fixture
+def tired_relay() -> Iterator[tuple[Relay, int]]:
+    yield from serve(TiredRelay())
+
+
+def numbered(count: int) -> list[OutgoingEmail]:
+    return [OutgoingEmail(**{**EMAIL.__dict__, "to": f"lead{n}@example.com", "delivery_id": n})
+            for n in range(count)]
+
+
+def recipients(handler: Relay) -> list[str]:
+    return [str(message_from_bytes(raw, policy=default_policy)["To"]) for raw in handler.received]
 
 
 def test_the_smtp_url_is_read_with_its_credentials_decoded():
@@ -89,6 +120,31 @@ def test_a_refused_mailbox_is_undeliverable_and_a_busy_server_is_retried(relay):
     with pytest.raises(smtplib.SMTPDataError) as busy:
         sender.send(EMAIL)
     assert not isinstance(busy.value, Undeliverable) and handler.received == []
+
+
+def test_a_bulk_run_sends_over_one_connection_and_a_notification_over_its_own(relay):
+    handler, port = relay
+    sender = SmtpSender(f"smtp://mailer:p%40ss%3Aw@127.0.0.1:{port}", "crm@example.com", ManualClock())
+    with one_connection(sender) as kept:
+        for email in numbered(5):
+            kept.send(email)
+        with pytest.raises(Undeliverable, match="550 no such mailbox"):  # and the connection goes on
+            kept.send(OutgoingEmail(**{**EMAIL.__dict__, "to": "nobody@example.com"}))
+        kept.send(EMAIL)
+    assert recipients(handler) == [f"lead{n}@example.com" for n in range(5)] + ["rep@example.com"]
+    assert len(set(handler.peers)) == 1
+    sender.send(EMAIL)
+    assert len(set(handler.peers)) == 2
+
+
+def test_a_server_that_hangs_up_after_some_messages_gets_each_message_once(tired_relay):
+    handler, port = tired_relay
+    sender = SmtpSender(f"smtp://mailer:p%40ss%3Aw@127.0.0.1:{port}", "crm@example.com", ManualClock())
+    with one_connection(sender) as kept:
+        for email in numbered(7):
+            kept.send(email)
+    assert recipients(handler) == [f"lead{n}@example.com" for n in range(7)]
+    assert len(set(handler.peers)) == 3
 
 
 class Gateway(BaseHTTPRequestHandler):

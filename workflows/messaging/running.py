@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -31,6 +31,7 @@ from core.clock import Clock
 from core.phrases import Phrase
 from core.settings import Settings
 from notifications import Senders
+from notifications.mail import one_connection
 from notifications.outgoing import EmailSender, OutgoingEmail, OutgoingSms, SmsSender, Undeliverable
 from workflows.activities.models import Activity
 from workflows.org.models import User
@@ -106,9 +107,10 @@ def _run(session_factory: sessionmaker[Session], send_id: int, clock: Clock, to:
         send.started_at = send.started_at or clock.now()
         _give_up_interrupted(session, send, clock.now())
         session.commit()
-        courier = _Courier(session, send, clock, to)
-        while rows := _claim(session, send_id):
-            courier.deliver(rows)
+        with one_connection(to.email) as email:  # one SMTP connection for the whole run
+            courier = _Courier(session, send, clock, replace(to, email=email))
+            while rows := _claim(session, send_id):
+                courier.deliver(rows)
         send.status, send.finished_at, send.updated_at = "done", clock.now(), clock.now()
         session.commit()
         return send.status

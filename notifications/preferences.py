@@ -16,7 +16,8 @@ from core.phrases import Phrase
 
 from .models import ChannelChoice
 
-KINDS = ("task_assigned", "reminder", "approval_decided", "recycled_to_pool", "daily_digest")
+KINDS = ("task_assigned", "reminder", "activity_comment", "approval_decided", "recycled_to_pool",
+         "daily_digest")
 CHANNELS = ("in_app", "email", "sms")
 DEFAULT_CHANNELS = frozenset({"in_app", "email"})
 

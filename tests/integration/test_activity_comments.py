@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bootstrap import Container
 from core.errors import NotFound
+from notifications import channels_for, preferences_of, set_preferences
 from notifications.models import Notification
 from tests.usecases import refused, run
 from workflows.accounts.models import Account
@@ -40,7 +41,7 @@ def test_a_manager_comments_and_the_rep_is_told_with_a_link_to_the_record(contai
                   clock.now())
     assert (comment.author, comment.body) == ("liu.yang", "Ask about the budget next time")
     [notice] = told(container, "wang.fang")
-    assert (notice.kind, notice.template) == ("reminder", "activity_comment")
+    assert (notice.kind, notice.template) == ("activity_comment", "activity_comment")
     assert notice.link == f"/accounts/{visit['account']}#activity-{visit['activity']}"
     assert notice.subject == "刘洋 commented on your visit: ACME"  # wang.fang reads English
     assert "Ask about the budget next time" in notice.body
@@ -53,6 +54,17 @@ def test_a_manager_comments_and_the_rep_is_told_with_a_link_to_the_record(contai
         assert [(c.author, c.body) for c in thread.activity.comments] == [
             ("liu.yang", "Ask about the budget next time"), ("wang.fang", "Will do")]
         assert (thread.record, thread.record_visible) == ("ACME", True)
+
+
+def test_a_rep_who_wants_no_comment_notices_still_gets_reminders(container, as_, visit, clock):
+    rep = as_("wang.fang")
+    with container.uow() as uow:
+        set_preferences(uow.session, rep.user_id, {"activity_comment": []})
+        uow.commit()
+    run(container, add_comment, as_("liu.yang"), visit["activity"], "Ask about the budget", clock.now())
+    assert told(container, "wang.fang") == []
+    with container.session_factory() as session:
+        assert channels_for(session, rep.user_id, "reminder") == preferences_of(session, rep.user_id)["reminder"] != set()
 
 
 def test_nobody_out_of_sight_of_the_record_reads_or_comments(container, as_, visit, clock):

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 KIND_LABELS = {
     "task_assigned": _l("A task is assigned to me"),
     "reminder": _l("Reminders and overdue approvals"),
+    "activity_comment": _l("My manager comments on an activity of mine"),
     "approval_decided": _l("An approval I asked for is decided"),
     "recycled_to_pool": _l("A record of mine goes back to the pool"),
     "daily_digest": _l("Daily digest"),

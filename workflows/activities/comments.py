@@ -25,10 +25,7 @@ from .models import Activity, ActivityComment
 from .records import RECORDS, record_path, record_titles
 
 MAX_COMMENT = 2000
-# The notification kind a comment goes out as. ``notifications.preferences.KINDS`` has no kind
-# for comments, and adding one means changing the preferences page and the message contract
-# that other features own; "reminder" is the kind a rep already gets about work waiting on them.
-COMMENT_KIND = "reminder"
+COMMENT_KIND = "activity_comment"  # a kind of its own, so reps choose its channels apart from reminders
 
 
 @dataclass(frozen=True)

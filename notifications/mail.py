@@ -100,6 +100,7 @@ class SmtpSender:
         """A connection, upgraded and logged in as the URL says."""
         server = self.server
         where = (server.host, server.port, self.local_hostname)
+        smtp: smtplib.SMTP
         if server.implicit_tls:
             smtp = smtplib.SMTP_SSL(*where, timeout=SMTP_TIMEOUT_SECONDS, context=_tls())
         else:

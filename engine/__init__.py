@@ -6,6 +6,7 @@ and a business-column resolver.
 
 from .api import ProcessEngine
 from .decisions import Decision, MatchedRule, decide
+from .diffing import Change, diff_definitions, diff_sources
 from .errors import (
     DecisionInputInvalid,
     DecisionNotFound,
@@ -21,6 +22,7 @@ from .errors import (
     TaskNotFound,
 )
 from .forms import FormField
+from .lint import check_design
 from .models import EngineTimer, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
 from .outline import Element
 from .projection import BusinessColumns, business_from_data
@@ -31,6 +33,7 @@ from .timers import SweepReport, fire_due_timers
 
 __all__ = [
     "BusinessColumns",
+    "Change",
     "Decision",
     "DecisionInputInvalid",
     "DecisionNotFound",
@@ -60,10 +63,13 @@ __all__ = [
     "TaskNotFound",
     "business_from_data",
     "catalogue",
+    "check_design",
     "count_tasks",
     "decide",
-    "history",
+    "diff_definitions",
+    "diff_sources",
     "fire_due_timers",
+    "history",
     "instance_view",
     "list_tasks",
     "task_completion",

@@ -22,7 +22,8 @@ Files = Mapping[str, str | bytes]
 
 def check(files: Files, services: Collection[str], functions: Collection[str] = (),
           max_bytes: int = MAX_FILE_BYTES) -> tuple[ParseResult, list[Problem]]:
-    """Everything deploy validates, without storing anything."""
+    """Everything deploy validates, without storing anything: errors block a deploy,
+    warnings (``Problem.severity``) do not."""
     sources, problems = _decode(files)
     result = parse_sources(sources, max_bytes) if not problems else ParseResult()
     problems += result.problems
@@ -36,8 +37,9 @@ def deploy(session: Session, files: Files, services: Collection[str], functions:
            max_bytes: int = MAX_FILE_BYTES) -> list[ProcessDefinition]:
     """Store a new version per executable process; identical content to the latest is a no-op."""
     result, problems = check(files, services, functions, max_bytes)
-    if problems:
-        raise DeployError(problems)
+    errors = [problem for problem in problems if problem.blocking]
+    if errors:
+        raise DeployError(errors)
     sources = _decode(files)[0]
     digest = content_hash(sources)
     deployed = []

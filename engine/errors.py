@@ -10,12 +10,21 @@ from core.phrases import Phrase
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a diagram, pinned to the element a designer must fix."""
+    """One thing wrong with a diagram, pinned to the element a designer must fix.
+
+    ``severity`` is "error" (the engine refuses to deploy it, or an instance would fail or
+    stall there) or "warning" (it runs, but not as its designer may expect).
+    """
 
     message: str
     element_id: str | None = None
     element_name: str | None = None
     file: str | None = None
+    severity: str = "error"
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == "error"
 
     def __str__(self) -> str:
         where = [self.file] if self.file else []

@@ -38,6 +38,8 @@ _ISO_TIMER = re.compile(
     r"^(R\d*/)?(P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
     r"|\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?)(/.*)?$"
 )
+NO_FUNCTION = ("A service task needs the name of a registered function: set an external "
+               "topic (camunda:type=\"external\" camunda:topic=\"...\")")
 _EXPRESSION_TAGS = ("conditionExpression", "completionCondition", "loopCardinality")
 _TIMER_TAGS = ("timeDate", "timeDuration", "timeCycle")
 
@@ -151,8 +153,7 @@ class DealflowServiceTaskParser(ServiceTaskParser):
         topic = camunda_attr(self.node, "topic")
         if topic is None:
             raise ValidationException(
-                "A service task needs the name of a registered function: set an external "
-                "topic (camunda:type=\"external\" camunda:topic=\"...\")",
+                NO_FUNCTION,
                 node=self.node,
                 file_name=self.filename,
             )

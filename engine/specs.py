@@ -17,6 +17,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from .errors import Problem
+from .executable import unsupported
 from .models import ProcessDefinition
 from .parsing import BPMN_NS, DealflowParser, camunda_attr, normalise, split_list
 from .xmlsafe import MAX_FILE_BYTES, load_xml
@@ -27,6 +28,8 @@ DMN_NAMESPACES = (
     "https://www.omg.org/spec/DMN/20230324/MODEL/",
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
 )
+NOT_EXECUTABLE = 'no executable process: mark the process as executable (isExecutable="true")'
+_NS = {"bpmn": BPMN_NS}
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,15 @@ class ParseResult:
 
 
 def parse_sources(sources: Mapping[str, str | bytes], max_bytes: int = MAX_FILE_BYTES) -> ParseResult:
-    """Parse files into specs, collecting a problem per bad file or element."""
+    """Parse files into specs, collecting a problem per bad file or element.
+
+    Each process to deploy is first scanned for what the engine cannot run (see
+    ``executable.py``); one with such an element is reported element by element and not
+    handed to the library, whose first exception would hide the rest.
+    """
     result = ParseResult()
     parser = DealflowParser(validator=VALIDATOR)
-    bpmn_roots: list[etree._Element] = []
+    bpmn_roots: dict[str, etree._Element] = {}
     for filename, content in sorted(sources.items()):
         root, problem = load_xml(content, filename, max_bytes)
         if problem or root is None:
@@ -69,7 +77,7 @@ def parse_sources(sources: Mapping[str, str | bytes], max_bytes: int = MAX_FILE_
             if namespace == BPMN_NS:
                 normalised = normalise(root)
                 parser.add_bpmn_xml(normalised, filename)
-                bpmn_roots.append(normalised)
+                bpmn_roots[filename] = normalised
             elif namespace in DMN_NAMESPACES:
                 parser.add_dmn_xml(root, filename)
             else:
@@ -78,25 +86,58 @@ def parse_sources(sources: Mapping[str, str | bytes], max_bytes: int = MAX_FILE_
             result.problems.append(problem_from(exc, filename))
     if result.problems:
         return result
+    blocked = _scan(bpmn_roots, result.problems)
     for key in top_level_processes(bpmn_roots, result.problems):
-        loaded = _load(parser, key, result.problems)
+        loaded = _load(parser, key, result.problems) if not blocked & _called(parser, key) else None
         if loaded is not None:
             result.processes.append(loaded)
     return result
 
 
-def top_level_processes(roots: list[etree._Element], problems: list[Problem]) -> list[str]:
-    """Executable processes that no call activity in the same files calls."""
-    ns = {"bpmn": BPMN_NS}
-    executable: list[str] = []
+def _executable_ids(roots: Mapping[str, etree._Element]) -> list[str]:
+    return [str(key) for root in roots.values()
+            for key in root.xpath("//bpmn:process[@isExecutable='true']/@id", namespaces=_NS)]
+
+
+def _scan(roots: Mapping[str, etree._Element], problems: list[Problem]) -> set[str]:
+    """Report what the engine cannot run in each process to deploy (every process when none
+    is executable yet: a diagram from another modeler); the ids of those that cannot run."""
+    executable = set(_executable_ids(roots))
+    blocked: set[str] = set()
+    for filename, root in roots.items():
+        for process in root.iter(f"{{{BPMN_NS}}}process"):
+            if executable and process.get("id") not in executable:
+                continue
+            found = unsupported(process, filename)
+            problems += found
+            if any(problem.blocking for problem in found):
+                blocked.add(process.get("id", ""))
+    return blocked
+
+
+def _called(parser: DealflowParser, key: str, seen: set[str] | None = None) -> set[str]:
+    """``key`` and every process it calls, directly or not."""
+    seen = set() if seen is None else seen
+    process_parser = parser.get_process_parser(key)
+    if key not in seen and process_parser is not None:
+        seen.add(key)
+        for called in process_parser.called_element_ids():
+            _called(parser, called, seen)
+    return seen
+
+
+def top_level_processes(roots: Mapping[str, etree._Element], problems: list[Problem]) -> list[str]:
+    """Executable processes that no call activity in the same files calls; when there is
+    none, a problem on each process saying it is not executable."""
+    executable = _executable_ids(roots)
     called: set[str] = set()
-    for root in roots:
-        executable += root.xpath("//bpmn:process[@isExecutable='true']/@id", namespaces=ns)
-        called.update(root.xpath("//bpmn:callActivity/@calledElement", namespaces=ns))
+    for root in roots.values():
+        called.update(root.xpath("//bpmn:callActivity/@calledElement", namespaces=_NS))
     if not executable:
-        problems.append(
-            Problem("no executable process: mark the process as executable (isExecutable=\"true\")")
-        )
+        processes = [(name, node) for name, root in roots.items()
+                     for node in root.iter(f"{{{BPMN_NS}}}process")]
+        problems += [Problem(NOT_EXECUTABLE, node.get("id"), node.get("name"), name)
+                     for name, node in processes] or [Problem(NOT_EXECUTABLE)]
     return [key for key in executable if key not in called]
 
 

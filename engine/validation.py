@@ -26,10 +26,16 @@ from .sandbox import UnsafeExpression, check_source
 from .specs import LoadedSpec
 
 _DMN_INPUT = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
-_TIMER_PARSERS: dict[type, Callable[[str], Any]] = {
-    DurationTimerEventDefinition: TimerEventDefinition.parse_iso_duration,
-    TimeDateEventDefinition: TimerEventDefinition.parse_time_or_duration,
-    CycleTimerEventDefinition: TimerEventDefinition.parse_iso_recurring_interval,
+# Per BPMN timer element: how the library reads its value, and what a valid one looks like.
+TIMER_FORMATS: dict[str, tuple[Callable[[str], Any], str]] = {
+    "timeDuration": (TimerEventDefinition.parse_iso_duration, "duration (e.g. \"P7D\", \"PT4H\")"),
+    "timeDate": (TimerEventDefinition.parse_time_or_duration, "date-time (e.g. \"2026-01-31T09:00:00Z\")"),
+    "timeCycle": (TimerEventDefinition.parse_iso_recurring_interval, "cycle (e.g. \"R3/PT10M\")"),
+}
+_TIMER_TAGS: dict[type, str] = {
+    DurationTimerEventDefinition: "timeDuration",
+    TimeDateEventDefinition: "timeDate",
+    CycleTimerEventDefinition: "timeCycle",
 }
 
 
@@ -60,9 +66,10 @@ def _task_messages(task_spec: Any, services: Collection[str], functions: Collect
         if message:
             yield message
     operation = getattr(task_spec, "operation_name", None)
-    if operation is not None and operation not in services:
-        known = ", ".join(sorted(services)) or "none"
-        yield f"service '{operation}' is not a registered function (registered: {known})"
+    if operation is not None:
+        message = unknown_service(operation, services)
+        if message:
+            yield message
     yield from field_problems(getattr(task_spec, "extensions", {}).get("form", []))
 
 
@@ -138,24 +145,31 @@ def _check(source: str, mode: str, functions: Collection[str]) -> str | None:
     return None
 
 
+def unknown_service(operation: str, services: Collection[str]) -> str | None:
+    """Why a service task naming ``operation`` cannot run, or None if it is registered."""
+    if operation in services:
+        return None
+    known = ", ".join(sorted(services)) or "none"
+    return f"service '{operation}' is not a registered function (registered: {known})"
+
+
+def timer_value_problem(tag: str, value: str) -> str | None:
+    """Why ``value`` is no valid ISO 8601 value for the timer element ``tag`` (e.g. "timeDuration")."""
+    parse, kind = TIMER_FORMATS[tag]
+    try:
+        parse(value)
+    except Exception:  # noqa: BLE001 - the library raises assorted errors for bad values
+        return f"timer value {value!r} is not a valid ISO 8601 {kind}"
+    return None
+
+
 def _timer_literal_problem(event: TimerEventDefinition) -> str | None:
     """A quoted timer value must be valid ISO 8601; variables are checked when evaluated."""
     try:
         value = ast.literal_eval(event.expression)
     except (ValueError, SyntaxError):
         return None
-    parse = _TIMER_PARSERS.get(type(event))
-    if not isinstance(value, str) or parse is None:
+    tag = _TIMER_TAGS.get(type(event))
+    if not isinstance(value, str) or tag is None:
         return None
-    try:
-        parse(value)
-    except Exception:  # noqa: BLE001 - the library raises assorted errors for bad values
-        return f"timer value {value!r} is not a valid ISO 8601 {_TIMER_KIND[type(event)]}"
-    return None
-
-
-_TIMER_KIND = {
-    DurationTimerEventDefinition: "duration (e.g. \"P7D\", \"PT4H\")",
-    TimeDateEventDefinition: "date-time (e.g. \"2026-01-31T09:00:00Z\")",
-    CycleTimerEventDefinition: "cycle (e.g. \"R3/PT10M\")",
-}
+    return timer_value_problem(tag, value)

@@ -20,6 +20,8 @@ from core.uow import UnitOfWork
 from engine import ProcessDefinition, ProcessEngine, ServiceRegistry
 from notifications.setup import Notifications
 from notifications.setup import connect as connect_notifications
+from workflows.accounts.cadence import SERVICES as ACCOUNT_CADENCE_SERVICES
+from workflows.accounts.cadence import reconcile_stale as reconcile_stale_accounts
 from workflows.accounts.demo import load_demo_accounts
 from workflows.approvals.demo import load_demo_approvals
 from workflows.approvals.services import SERVICES as APPROVAL_SERVICES
@@ -63,7 +65,7 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
     clock = clock or SystemClock()
     services = ServiceRegistry()
     register_services(services, clock, {**APPROVAL_SERVICES, **LEAD_SERVICES, **CADENCE_SERVICES,
-                                         **VISIT_SERVICES})
+                                         **ACCOUNT_CADENCE_SERVICES, **VISIT_SERVICES})
     working_days = WorkingDays(clock, settings.holidays, settings.time_zone)
     session_factory = make_session_factory(db)
     return Container(
@@ -107,9 +109,11 @@ def chase_overdue(container: Container) -> ChaseReport:
 
 
 def follow_up_leads(container: Container) -> SweepReport:
-    """Give each lead whose owner, rating, contact or status changed the follow-up cycle that
-    now fits; run with the timer sweep by Celery beat or the embedded scheduler."""
-    return reconcile_stale(container.engine, container.session_factory)
+    """Give each lead and account whose owner, rating (category), contact or status changed the
+    follow-up cycle that now fits; run with the timer sweep by Celery beat or the embedded
+    scheduler. The report names them by business key ("lead:7", "account:3")."""
+    report = reconcile_stale(container.engine, container.session_factory)
+    return report.extend(reconcile_stale_accounts(container.engine, container.session_factory))
 
 
 # The daily digest and reminders go out at DEALFLOW_DIGEST_HOUR; looking every ten minutes

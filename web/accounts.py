@@ -1,8 +1,10 @@
-"""Accounts and their contacts: the list, the 360° account page, and the forms.
+"""Accounts and their contacts: the list, the 360° account page, and the forms; claiming an
+account from a public pool and giving one back.
 
 Every page asks the use cases, which apply the visibility rule: an account or contact the
 viewer may not see answers 404. Each submission is one unit of work; the use case's
 field problems are shown beside their fields with the input kept, and nothing is saved.
+A refused claim or release (a pool's limit, someone quicker) is said on the account's page.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 
+from core.errors import Conflict, InvalidInput, PermissionDenied
+from workflows.accounts.cadence import follow_up_now
 from workflows.accounts.contacts import ContactInput, create_contact, get_contact, update_contact
 from workflows.accounts.models import ACCOUNT_TYPES, CATEGORIES, CREDIT_RATINGS, Account, Contact
 from workflows.accounts.overview import account_overview
+from workflows.accounts.pools import claim_account, release_account
 from workflows.accounts.service import (
     AccountFilter,
     AccountInput,
@@ -34,7 +40,11 @@ from workflows.accounts.service import (
     visible_parent,
 )
 from workflows.activities.service import activities_of
+from workflows.dedupe import Duplicate
 from workflows.inputs import parse_id
+from workflows.leads.follow_up_status import NO_CONTACT_DAYS
+from workflows.leads.models import Pool
+from workflows.leads.pools import pools_of
 from workflows.org.service import list_active_users
 from workflows.org.visibility import Viewer
 
@@ -42,15 +52,18 @@ from .activities import ActivityForm
 from .choices import choices
 from .context import container
 from .contracts import CONTRACT_STATUS_LABELS
-from .forms import save, typed
+from .forms import field_messages, save, typed
+from .i18n import message_of
 from .opportunities import STATUS_LABELS
+from .pools import duplicates_notice
 from .quotes import QUOTE_STATUS_LABELS
 
 bp = Blueprint("accounts", __name__)
 PER_PAGE = 25
 CATEGORY_LABELS = {"ordinary": _l("Ordinary"), "vip": _l("VIP"), "strategic": _l("Strategic")}
 TYPE_LABELS = {"end_customer": _l("End customer"), "channel": _l("Channel partner"), "partner": _l("Partner")}
-FILTERS = ("q", "category", "account_type", "region", "owner")
+FILTERS = ("q", "category", "account_type", "region", "owner", "scope", "no_contact")
+SCOPE_LABELS = {"": _l("Accounts I may see"), "pool": _l("Waiting in my pools")}
 
 
 class AccountForm(FlaskForm):  # type: ignore[misc]
@@ -87,7 +100,8 @@ class ContactForm(FlaskForm):  # type: ignore[misc]
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return {"category_labels": CATEGORY_LABELS, "type_labels": TYPE_LABELS, "status_labels": STATUS_LABELS,
-            "quote_status_labels": QUOTE_STATUS_LABELS, "contract_status_labels": CONTRACT_STATUS_LABELS}
+            "quote_status_labels": QUOTE_STATUS_LABELS, "contract_status_labels": CONTRACT_STATUS_LABELS,
+            "scope_labels": SCOPE_LABELS}
 
 
 # --- accounts ---------------------------------------------------------------------------
@@ -95,18 +109,26 @@ def _labels() -> dict[str, Any]:
 
 @bp.get("/accounts")
 def index() -> str:
-    """The accounts the viewer may see, a page at a time; search by name, filter by the rest."""
+    """The accounts the viewer may see (or those waiting in their pools), a page at a time;
+    search by name, filter by the rest, or by days without contact (``?no_contact=30``)."""
     viewer: Viewer = current_user.viewer
     query = {name: value for name in FILTERS if (value := request.args.get(name, "").strip())}
+    if query.get("scope") not in SCOPE_LABELS:
+        query.pop("scope", None)
+    days = query.get("no_contact", "")
+    if not (days.isdigit() and int(days) in NO_CONTACT_DAYS):  # an unknown band is dropped, never applied
+        query.pop("no_contact", None)
     where = AccountFilter(search=query.get("q", ""), category=query.get("category", ""),
                           account_type=query.get("account_type", ""), region=query.get("region", ""),
-                          owner=query.get("owner", ""))
+                          owner=query.get("owner", ""), scope=query.get("scope", ""),
+                          no_contact=int(query["no_contact"]) if "no_contact" in query else None)
     page = max(1, request.args.get("page", 1, type=int))
+    now = _now()
     with container().session_factory() as session:
-        accounts, total = list_accounts(session, viewer, where, page, PER_PAGE)
+        accounts, total = list_accounts(session, viewer, where, page, PER_PAGE, now)
         choices = {"regions": regions(session, viewer), "owners": _owner_choices(session, viewer)}
     return render_template("accounts/index.html", accounts=accounts, total=total, page=page,
-                           pages=ceil(total / PER_PAGE), query=query, **choices)
+                           pages=ceil(total / PER_PAGE), query=query, now=now, **choices)
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
@@ -119,6 +141,7 @@ def new() -> Any:
         created = save(form, lambda session: create_account(
             session, viewer, AccountInput(**typed(form, AccountInput)), _now()).id)
         if created is not None:
+            _follow_up([created])
             flash(_("Account created."))
             return redirect(url_for("accounts.show", account_id=created))
     return render_template("accounts/form.html", form=form, account=None), 400 if form.is_submitted() else 200
@@ -126,12 +149,54 @@ def new() -> Any:
 
 @bp.get("/accounts/<int:account_id>")
 def show(account_id: int) -> str:
-    """The 360° page: the account, its group, people, deals, quotes, open tasks and history."""
+    """The 360° page: the account, its group, people, deals, quotes, open tasks and history;
+    its follow-up, and claiming it from its pool or giving it back to one."""
+    viewer: Viewer = current_user.viewer
     with container().session_factory() as session:
-        overview = account_overview(session, current_user.viewer, account_id)
-        activities = activities_of(session, current_user.viewer, "account", account_id)
+        overview = account_overview(session, viewer, account_id)
+        activities = activities_of(session, viewer, "account", account_id)
+        pool_id = overview.account.pool_id
+        home = session.get(Pool, pool_id) if pool_id else None
         return render_template("accounts/show.html", o=overview, now=_now(), activities=activities,
-                               activity_form=ActivityForm(), subject="account", subject_id=account_id)
+                               activity_form=ActivityForm(), subject="account", subject_id=account_id,
+                               home_pool=home, pools=pools_of(session, viewer))
+
+
+@bp.post("/accounts/<int:account_id>/claim")
+def claim(account_id: int) -> Response:
+    """Make a pool's account mine, within the pool's limits; what the duplicate rules found is told."""
+    noted: list[Duplicate] = []  # told after the claim
+    response = _act(account_id, lambda session, viewer: claim_account(
+        session, viewer, account_id, _now(), noted), _("The account is yours now."))
+    if noted:
+        flash(duplicates_notice(noted, "account"), "warning")
+    return response
+
+
+@bp.post("/accounts/<int:account_id>/release")
+def release(account_id: int) -> Response:
+    """Give the account (with its contacts) back to a pool, for others to claim."""
+    pool_id = parse_id(request.form.get("pool_id", "")) or 0
+    return _act(account_id, lambda session, viewer: release_account(
+        session, viewer, account_id, pool_id, _now()), _("The account is back in the pool."))
+
+
+def _act(account_id: int, work: Any, done: str) -> Response:
+    """Run one account action in its own unit of work; a refusal is flashed on the account's page
+    (one it may not see at all answers 404)."""
+    viewer: Viewer = current_user.viewer
+    with container().uow() as uow:
+        try:
+            work(uow.session, viewer)
+            follow_up_now(uow.session, container().engine, [account_id], _now())
+            uow.commit()
+            flash(done)
+        except (Conflict, PermissionDenied) as exc:
+            flash(message_of(exc), "error")
+        except InvalidInput as exc:
+            for message in field_messages(exc).values():
+                flash(message, "error")
+    return redirect(url_for("accounts.show", account_id=account_id))
 
 
 @bp.route("/accounts/<int:account_id>/edit", methods=["GET", "POST"])
@@ -145,6 +210,7 @@ def edit(account_id: int) -> Any:
         saved = save(form, lambda session: update_account(
             session, viewer, account_id, AccountInput(**typed(form, AccountInput)), _now()).id)
         if saved is not None:
+            _follow_up([account_id])
             flash(_("Changes saved."))
             return redirect(url_for("accounts.show", account_id=account_id))
     return render_template("accounts/form.html", form=form, account=account), \
@@ -162,8 +228,11 @@ def _fill_account_choices(session: Session, viewer: Viewer, form: AccountForm,
         unseen = _("Unchanged (an account you cannot see)")
         parents[str(account.parent_id)] = parent.name if parent else unseen
     form.parent_id.choices = choices(parents.items(), blank=_("None"))
+    if account is not None and account.owner is None:  # claimed from its pool, not given away here
+        form.owner.choices = choices([], blank=_("Nobody: waiting in the public pool"))
+        return
     owners = dict(_owner_choices(session, viewer))
-    if account is not None:
+    if account is not None and account.owner is not None:
         owners.setdefault(account.owner, account.owner)
     form.owner.choices = choices(owners.items())
 
@@ -229,6 +298,13 @@ def _account_options(session: Session, viewer: Viewer, current: Account) -> list
 
 
 # --- helpers ----------------------------------------------------------------------------
+
+
+def _follow_up(account_ids: list[int]) -> None:
+    """Redo the follow-up cycles a saved change calls for now, so the account's page shows them."""
+    with container().uow() as uow:
+        follow_up_now(uow.session, container().engine, account_ids, _now())
+        uow.commit()
 
 
 def _now() -> datetime:

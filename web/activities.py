@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
 from core.errors import InvalidInput
+from workflows.accounts.cadence import follow_up_customer
 from workflows.activities.comments import add_comment, thread_of
 from workflows.activities.lists import MAX_PER_PAGE, activity_page, parse_filter, people
 from workflows.activities.models import KINDS
@@ -70,6 +71,8 @@ def log(subject: str, subject_id: int) -> Response:
             log_activity(uow.session, viewer, subject, subject_id, data, current_user.timezone, _now())
             if subject == "lead":  # a contact moves its follow-up on, and the page shows it
                 follow_up_now(uow.session, container().engine, [subject_id], _now())
+            elif subject in ("account", "contact"):  # so does one with a customer or its people
+                follow_up_customer(uow.session, container().engine, subject, subject_id, _now())
             uow.commit()
             flash(_("Activity logged."))
         except InvalidInput as exc:

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from core.errors import Conflict, NotFound, PermissionDenied
 from engine import list_tasks
 from engine.queries import SORTABLE
+from workflows.accounts.cadence import no_contact_counts as accounts_without_contact
 from workflows.leads.follow_up_status import no_contact_counts
 from workflows.org.models import User
 from workflows.org.visibility import Viewer, can_see_owner, require_task_visible, tab_counts, task_filter
@@ -40,8 +41,10 @@ def index() -> str:
         counted = tab_counts(session, viewer, {tab: result.total} if unfiltered else None)
         now = container().engine.clock.now()
         no_contact = no_contact_counts(session, viewer, now)
+        accounts_no_contact = accounts_without_contact(session, viewer, now)
     return render_template("inbox.html", tabs=TABS, tab=tab, counts=counted.counts, capped=counted.capped,
                            page=result, sort=sort, filters=filters, now=now, no_contact=no_contact,
+                           accounts_no_contact=accounts_no_contact,
                            manager=viewer.is_manager or viewer.is_admin)
 
 

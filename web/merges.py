@@ -199,11 +199,10 @@ def _labelled(labels: dict[str, Any]) -> Callable[[MergePreview, Any, Any], str]
 
 
 def _owner(preview: MergePreview, record: Any, value: str | None) -> str:
-    """A lead's owner goes with its pool and status: all three are shown."""
-    if preview.kind != "lead":
-        return str(value)
-    holder = value or preview.pool_names.get(record.pool_id) or _("Nobody")
-    return f"{holder} · {LEAD_STATUS_LABELS[record.status]}"
+    """Who has the record, or the pool it waits in (a lead or an account); a lead's status goes
+    with it: all are shown."""
+    holder = value or preview.pool_names.get(getattr(record, "pool_id", None)) or _("Nobody")
+    return f"{holder} · {LEAD_STATUS_LABELS[record.status]}" if preview.kind == "lead" else str(holder)
 
 
 SHOW: dict[str, Callable[[MergePreview, Any, Any], str]] = {

@@ -1,14 +1,16 @@
-"""The public pools (公海): the ones I belong to, for their admins the limits and members, and
-what a rep is told about the duplicates of a lead they claimed."""
+"""The public pools (公海): the ones I belong to, what waits in each (leads and accounts) for
+its members to claim, for their admins the limits and members, and what a rep is told about
+the duplicates of a lead or account they claimed."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
+from math import ceil
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,28 +18,38 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
 
+from core.errors import Conflict, InvalidInput, PermissionDenied
+from workflows.accounts.cadence import follow_up_now as follow_up_accounts
+from workflows.accounts.pools import claim_account
 from workflows.dedupe import Duplicate
+from workflows.inputs import COUNT_CAP, parse_id
+from workflows.leads.cadence import follow_up_now as follow_up_leads
 from workflows.leads.models import POOL_ROLES, Pool
 from workflows.leads.pool_admin import PoolInput, managed_pool, members, remove_member, save_pool, set_member
-from workflows.leads.pools import pools_of
+from workflows.leads.pools import claim_lead, pools_of
+from workflows.leads.waiting import member_pool, waiting_in
 from workflows.org.service import list_active_users
 from workflows.org.visibility import Viewer
 
 from .choices import choices
 from .context import container
 from .duplicate_rules import FIELD_LABELS
-from .forms import save, typed
+from .forms import field_messages, save, typed
+from .i18n import message_of
 
 bp = Blueprint("pools", __name__)
 ROLE_LABELS = {"member": _l("Member"), "admin": _l("Pool admin")}
+PER_PAGE = 25
+# How a claim from the pool's page takes each kind of record, and redoes its follow-up.
+CLAIMS = {"lead": (claim_lead, follow_up_leads), "account": (claim_account, follow_up_accounts)}
 
 
 class PoolForm(FlaskForm):  # type: ignore[misc]
     name = StringField(_l("Name"))
     max_claims_per_day = StringField(_l("Claims per rep in 24 hours"))
-    max_held = StringField(_l("Leads a rep may hold at once"))
-    reclaim_after_days = StringField(_l("Days before a former owner may claim a lead back"))
-    recycle_after_days = StringField(_l("Days without contact before a lead returns here"))
+    max_held = StringField(_l("Leads a rep may hold at once, and accounts (counted apart)"))
+    reclaim_after_days = StringField(_l("Days before a former owner may claim a lead or account back"))
+    recycle_after_days = StringField(_l("Days without contact before a lead or account returns here"))
     warn_days_before = StringField(_l("Days of warning before that"))
 
 
@@ -52,6 +64,45 @@ def index() -> str:
     with container().session_factory() as session:
         pools = pools_of(session, current_user.viewer)
     return render_template("pools/index.html", pools=pools)
+
+
+@bp.get("/pools/<int:pool_id>/waiting")
+def waiting(pool_id: int) -> str:
+    """What waits in the pool (a member's view): its leads and its accounts, each to claim."""
+    lead_page = max(1, request.args.get("leads_page", 1, type=int))
+    account_page = max(1, request.args.get("accounts_page", 1, type=int))
+    with container().session_factory() as session:
+        found = waiting_in(session, current_user.viewer, pool_id, lead_page, account_page, PER_PAGE)
+    return render_template("pools/waiting.html", w=found, lead_page=lead_page, account_page=account_page,
+                           lead_pages=ceil(min(found.lead_total, COUNT_CAP) / PER_PAGE),
+                           account_pages=ceil(min(found.account_total, COUNT_CAP) / PER_PAGE))
+
+
+@bp.post("/pools/<int:pool_id>/claim")
+def claim(pool_id: int) -> Response:
+    """Claim one lead or account from the pool's page, within the pool's limits; back to the page
+    with what happened (a refusal says why, and what the duplicate rules found is told)."""
+    kind, record_id = request.form.get("kind", ""), parse_id(request.form.get("record_id", ""))
+    if kind not in CLAIMS or record_id is None:
+        abort(400)
+    viewer: Viewer = current_user.viewer
+    take, follow_up = CLAIMS[kind]
+    noted: list[Duplicate] = []
+    with container().uow() as uow:
+        member_pool(uow.session, viewer, pool_id)  # a pool out of reach "does not exist"
+        try:
+            take(uow.session, viewer, record_id, _now(), noted)
+            follow_up(uow.session, container().engine, [record_id], _now())
+            uow.commit()
+            flash(_("The lead is yours now.") if kind == "lead" else _("The account is yours now."))
+        except (Conflict, PermissionDenied) as exc:
+            flash(message_of(exc), "error")
+        except InvalidInput as exc:
+            for message in field_messages(exc).values():
+                flash(message, "error")
+    if noted:
+        flash(duplicates_notice(noted, kind), "warning")
+    return redirect(url_for("pools.waiting", pool_id=pool_id))
 
 
 @bp.route("/pools/new", methods=["GET", "POST"])
@@ -106,14 +157,17 @@ def drop_member(pool_id: int, user_id: int) -> Response:
     return redirect(url_for("pools.show", pool_id=pool_id))
 
 
-def duplicates_notice(duplicates: Sequence[Duplicate]) -> str:
-    """The flash after a claim whose lead the duplicate rules matched with others: each record
-    with its owner, the rule and the score per field, so the rep can merge or give one back."""
+def duplicates_notice(duplicates: Sequence[Duplicate], kind: str = "lead") -> str:
+    """The flash after a claim whose lead (or account) the duplicate rules matched with others:
+    each record with its owner, the rule and the score per field, so the rep can merge or give
+    one back."""
     listed = "; ".join(_('%(label)s (#%(id)s, %(owner)s), by the rule "%(rule)s": %(scores)s',
                          label=d.label, id=d.record_id, rule=d.rule_name,
                          owner=_("owner: %(name)s", name=d.owner) if d.owner else _("in a pool"),
                          scores=similarity(d.scores))
                        for d in duplicates)
+    if kind == "account":
+        return _("This account may duplicate: %(records)s", records=listed)
     return _("This lead may duplicate: %(records)s", records=listed)
 
 

@@ -4,7 +4,9 @@ Leads go to the successor or back to a pool; accounts, contacts, opportunities,
 contracts and planned visits to the successor. Open tasks assigned to the leaver are
 reassigned through the engine (their history says so), and the running processes of the
 moved records get the successor as their ``owner``, so tasks still to come reach the
-successor too. A preview shows the counts first; the act is audited. One transaction.
+successor too. Moved leads and accounts are followed up by the successor from now on: their
+follow-up cycles are redone (workflows.leads.cycles), counted from the handover. A preview
+shows the counts first; the act is audited. One transaction.
 Admins only: it moves records across teams.
 """
 
@@ -24,7 +26,7 @@ from workflows.accounts.models import Account, Contact
 from workflows.audit import record
 from workflows.contracts.models import Contract
 from workflows.inputs import Checker, parse_id
-from workflows.keys import CONTRACT, LEAD, OPPORTUNITY, VISIT
+from workflows.keys import ACCOUNT, CONTRACT, LEAD, OPPORTUNITY, VISIT
 from workflows.leads.models import HELD, Lead, Pool
 from workflows.leads.pools import to_pool
 from workflows.opportunities.models import Opportunity
@@ -36,7 +38,8 @@ from workflows.visits.models import VisitPlan
 OWNED: dict[str, Any] = {"accounts": Account, "contacts": Contact, "opportunities": Opportunity,
                          "contracts": Contract}
 # The business keys processes run under, by the record they name.
-KEYED: dict[str, Any] = {OPPORTUNITY: Opportunity, CONTRACT: Contract, LEAD: Lead, VISIT: VisitPlan}
+KEYED: dict[str, Any] = {OPPORTUNITY: Opportunity, CONTRACT: Contract, LEAD: Lead, VISIT: VisitPlan,
+                         ACCOUNT: Account}
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,9 @@ def hand_over(session: Session, engine: ProcessEngine, actor: Viewer, leaver_id:
     for task_id in session.scalars(select(HumanTask.id).where(HumanTask.assignee == old)).all():
         engine.assign(session, task_id, new, actor.username)
     for model in OWNED.values():
-        session.execute(update(model).where(model.owner == old).values(owner=new))
+        # An account's follow-up counts from its new owner's first day with it, as a lead's does.
+        reassigned = {"assigned_at": now, "followup_stale": True} if model is Account else {}
+        session.execute(update(model).where(model.owner == old).values(owner=new, **reassigned))
     leads = session.scalars(select(Lead).where(_open_lead(old))).all()
     for lead in leads:
         if pool is not None:

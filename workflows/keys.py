@@ -6,7 +6,7 @@ record an instance drives without asking the engine anything.
 
 from __future__ import annotations
 
-OPPORTUNITY, CONTRACT, LEAD, VISIT = "opportunity", "contract", "lead", "visit"
+OPPORTUNITY, CONTRACT, LEAD, VISIT, ACCOUNT = "opportunity", "contract", "lead", "visit", "account"
 
 
 def business_key(kind: str, record_id: int) -> str:

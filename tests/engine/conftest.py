@@ -78,9 +78,9 @@ class ShippedServices:
             return {"owner": None, "reason": "in memory"}
         if name == "approval.find_approvers":
             return {role: f"{role}.holder" for role in task.data["approver_role"]}
-        if name == "lead.log_follow_up":
+        if name in ("lead.log_follow_up", "account.log_follow_up"):
             return task.data["result"] != "no_answer"
-        if name in ("lead.warn_recycle", "lead.recycle"):
+        if name in ("lead.warn_recycle", "lead.recycle", "account.warn_recycle", "account.recycle"):
             return None
         if name == "visit.remind":
             return {"reminded": True}

@@ -16,12 +16,14 @@ from engine.forms import validate_submission
 from engine.stepping import waiting_timers
 from engine.validation import check_process
 from tests.engine.conftest import BUNDLES, FUNCTIONS, Run, fill, parsed
+from workflows.accounts.cadence import SERVICES as ACCOUNT_CADENCE_SERVICES
 from workflows.approvals.services import SERVICES as APPROVAL_SERVICES
 from workflows.leads.assignment import SERVICES as LEAD_SERVICES
 from workflows.leads.cadence import SERVICES as CADENCE_SERVICES
 from workflows.visits.services import SERVICES as VISIT_SERVICES
 
-SHIPPED_SERVICES = {*APPROVAL_SERVICES, *LEAD_SERVICES, *CADENCE_SERVICES, *VISIT_SERVICES}
+SHIPPED_SERVICES = {*APPROVAL_SERVICES, *LEAD_SERVICES, *CADENCE_SERVICES, *ACCOUNT_CADENCE_SERVICES,
+                    *VISIT_SERVICES}
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -101,7 +103,7 @@ def stage_of(task) -> tuple[str, str, int]:
 # -- every diagram deploys ---------------------------------------------------------------------
 
 
-def test_the_shipped_processes_are_the_eight_the_crm_starts():
+def test_the_shipped_processes_are_the_nine_the_crm_starts():
     keys = {p.key: p.name for name in BUNDLES for p in parsed(name).processes}
     assert keys == {
         "standard_sale": "Standard sale",
@@ -109,6 +111,7 @@ def test_the_shipped_processes_are_the_eight_the_crm_starts():
         "non_continuing_project": "Non-continuing project",
         "contract_approval": "Contract approval",
         "lead_followup": "Lead follow-up",
+        "account_followup": "Account follow-up",
         "overdue_instalment": "Overdue instalment",
         "lead_intake": "Lead intake",
         "visit_plan": "Visit plan",
@@ -519,3 +522,66 @@ def test_catching_up_after_an_outage_gives_one_follow_up_one_warning_one_recycli
     engine_clock.advance(days=2)
     run.advance()
     assert run.services.calls == ["lead.warn_recycle", "lead.recycle"] and "Back in the pool" in run.ended_at
+
+
+# -- account follow-up -----------------------------------------------------------------------------
+
+
+def _account_cycle(start, clock, category: str = "ordinary", recycle_days: int = 30, warn_days: int = 3) -> Run:
+    now = clock.now()
+    return start("account_followup", owner="alice", category=category, title="华锦汽车零部件集团", region="上海",
+                 since=now.isoformat(), warn_at=(now + timedelta(days=recycle_days - warn_days)).isoformat(),
+                 recycle_at=(now + timedelta(days=recycle_days)).isoformat())
+
+
+@pytest.mark.parametrize(("category", "days"), [("strategic", 7), ("vip", 10), ("ordinary", 15), ("", 15)])
+def test_the_category_sets_how_long_an_account_may_wait_for_a_follow_up(engine_clock, start, category, days):
+    run = _account_cycle(start, engine_clock, category)
+    engine_clock.advance(days=days, hours=-1)
+    run.advance()
+    assert run.ready() == []
+    engine_clock.advance(hours=1, seconds=1)
+    run.advance()
+    task = run.only("Follow up account")
+    assert task.task_spec.extensions["assignee"] == "${owner}"
+
+
+def test_an_account_follow_up_that_reached_the_customer_ends_the_cycle(engine_clock, start):
+    run = _account_cycle(start, engine_clock, "strategic")
+    engine_clock.advance(days=7, seconds=1)
+    run.advance()
+    run.submit(run.only("Follow up account"), {"result": "no_answer", "outcome": "Line busy"})
+    engine_clock.advance(days=7, seconds=1)
+    run.advance()
+    run.submit(run.only("Follow up account"), {"result": "visit", "outcome": "Met the plant manager"})
+    assert run.services.calls == ["account.log_follow_up", "account.log_follow_up"]
+    assert run.ended_at == ["Contact made"] and waiting_timers(run.workflow) == []
+
+
+def test_a_contact_logged_on_the_account_ends_its_cycle(engine_clock, start):
+    run = _account_cycle(start, engine_clock)
+    engine_clock.advance(days=2)
+    run.advance()
+    assert run.deliver("contact_logged", {"contacted_at": engine_clock.now().isoformat()}) is True
+    assert run.ended_at == ["Contact made"] and run.workflow.is_completed()
+
+
+def test_an_account_nobody_reaches_warns_its_owner_then_goes_back_to_the_pool(engine_clock, start):
+    run = _account_cycle(start, engine_clock, "vip", recycle_days=30, warn_days=3)
+    engine_clock.advance(days=27, seconds=1)
+    run.advance()
+    assert run.services.calls == ["account.warn_recycle"]
+    assert [t.task_spec.bpmn_name for t in run.ready()] == ["Follow up account"]  # the day-10 follow-up
+    engine_clock.advance(days=3)
+    run.advance()
+    assert run.services.calls == ["account.warn_recycle", "account.recycle"]
+    assert run.ended_at == ["Owner warned", "Back in the pool"] and run.ready() == []
+
+
+def test_catching_up_on_an_account_after_an_outage_warns_once_and_recycles_once(engine_clock, start):
+    run = _account_cycle(start, engine_clock, "strategic", recycle_days=30, warn_days=3)
+    engine_clock.advance(days=45)
+    run.advance()
+    run.advance()
+    assert run.services.calls == ["account.warn_recycle", "account.recycle"]
+    assert "Back in the pool" in run.ended_at and run.workflow.is_completed()

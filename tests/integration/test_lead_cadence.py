@@ -240,7 +240,7 @@ def test_leads_are_flagged_by_days_without_contact_and_listed_before_they_go_bac
         assert no_contact_band(oldest.followup_since, start) == 60
         assert oldest.recycle_at == start + timedelta(days=4)
         soon, total = recycling_between(session, manager, start, start + timedelta(days=7))
-        assert [row.lead.name for row in soon] == ["六十一天"] and soon[0].pool_name == "上海公海"
+        assert [row.record.name for row in soon] == ["六十一天"] and soon[0].pool_name == "上海公海"
         assert recycling_between(session, outsider, start, start + timedelta(days=7))[1] == 0
 
 
@@ -248,11 +248,11 @@ def test_without_the_follow_up_process_the_sweep_waits_and_loses_nothing(contain
     lead_id = new_lead(container, as_, pool=None)  # type: ignore[arg-type]
     lead_2 = new_lead(container, as_, pool=None, owner="li.na")  # type: ignore[arg-type]
     report = bootstrap.follow_up_leads(container)
-    assert report.started == [] and [lead for lead, _ in report.failed] == [lead_id]  # stopped at once
+    assert report.started == [] and [key for key, _ in report.failed] == [business_key(LEAD, lead_id)]  # at once
     assert lead_row(container, lead_id).followup_stale and lead_row(container, lead_2).followup_stale
     bootstrap.deploy_shipped(container)
     with container.uow() as uow:
         uow.session.add(Pool(name="总部公海", created_at=clock.now()))  # nobody's: the one to return to
         uow.commit()
-    assert sorted(bootstrap.follow_up_leads(container).started) == [lead_id, lead_2]
+    assert sorted(bootstrap.follow_up_leads(container).started) == [business_key(LEAD, i) for i in (lead_id, lead_2)]
     assert lead_row(container, lead_id).pool_id is not None

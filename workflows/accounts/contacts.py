@@ -1,8 +1,9 @@
 """Use cases for contacts: the people at an account.
 
 A contact belongs to the owner of its account (``Contact.owner`` follows the account's
-owner), so whoever may see the account sees its people and no one else does. Functions
-work in the caller's ``Session`` and never commit.
+owner, and is empty while the account waits in a pool), so whoever may see the account
+sees its people and no one else does. Functions work in the caller's ``Session`` and never
+commit.
 """
 
 from __future__ import annotations
@@ -10,16 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
 from core.phrases import Phrase
 from workflows.dedupe.sources import refresh_match_columns
 from workflows.inputs import Checker, parse_id
-from workflows.org.visibility import Viewer, can_see_owner, owner_condition
+from workflows.org.visibility import Viewer, owner_condition
 
 from .models import Account, Contact
+from .service import pooled_condition, sees_account
 
 SECTION_LIMIT = 50
 
@@ -60,15 +62,22 @@ def update_contact(session: Session, actor: Viewer, contact_id: int, data: Conta
 
 def get_contact(session: Session, viewer: Viewer, contact_id: int) -> Contact:
     """The contact, if the viewer may see it; otherwise it "does not exist"."""
-    contact = session.get(Contact, contact_id)
-    if contact is None or not can_see_owner(session, viewer, contact.owner):
+    found = select(Contact).where(Contact.id == contact_id, visible_condition(viewer))
+    contact = session.scalars(found).first()
+    if contact is None:
         raise NotFound(Phrase("This contact does not exist"))
     return contact
 
 
+def visible_condition(viewer: Viewer) -> ColumnElement[bool]:
+    """Contacts of accounts the viewer sees: by their owner, or their account's pool."""
+    return or_(owner_condition(viewer, Contact.owner), Contact.owner.is_(None) & Contact.account_id.in_(
+        select(Account.id).where(pooled_condition(viewer))))
+
+
 def contacts_of(session: Session, viewer: Viewer, account_id: int) -> tuple[list[Contact], int]:
     """The first contacts of an account by name, and how many it has, as the viewer sees them."""
-    condition = (Contact.account_id == account_id, owner_condition(viewer, Contact.owner))
+    condition = (Contact.account_id == account_id, visible_condition(viewer))
     total = session.scalar(select(func.count()).select_from(Contact).where(*condition)) or 0
     rows = session.scalars(select(Contact).where(*condition).order_by(Contact.name, Contact.id)
                            .limit(SECTION_LIMIT))
@@ -79,7 +88,7 @@ def _checked(session: Session, actor: Viewer, data: ContactInput, now: datetime)
     check = Checker()
     account_id = parse_id(data.account_id)
     account = session.get(Account, account_id) if account_id is not None else None
-    if account is None or not can_see_owner(session, actor, account.owner):
+    if account is None or not sees_account(session, actor, account):
         check.problem("account_id", Phrase("choose an account you can see"))
     values: dict[str, object] = {
         "name": check.text("name", data.name, 120, required=True),

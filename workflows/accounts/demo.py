@@ -2,15 +2,18 @@
 
 Huajin Auto Parts is a group: the parent and its Shanghai subsidiary belong to Team 1,
 its Hangzhou subsidiary to Team 3, so the group shows how visibility cuts across a
-parent-child link. Idempotent: accounts are matched by name and contacts by name within
-their account, so a second run adds only what is missing and never undoes an edit.
+parent-child link. Some were last reached days or weeks ago, so once the follow-up sweep
+has run the account list shows no-contact flags, a follow-up or two is due, one owner has
+been warned and one account has gone back to its branch's pool. Idempotent: accounts are
+matched by name and contacts by name within their account, so a second run adds only what
+is missing and never undoes an edit.
 Load the demo organisation first: the owners are its reps.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,6 +39,7 @@ class _Account:
     parent: str | None = None
     phone: str = ""
     address: str = ""
+    reached_days_ago: int | None = None  # its last call, visit or meeting; None: from when it is loaded
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class _Contact:
 HUAJIN = "华锦汽车零部件集团 Huajin Auto Parts Group"
 ACCOUNTS = (
     _Account(HUAJIN, "zhang.wei", MANUFACTURING, SHANGHAI, "strategic", credit_rating="A",
-             phone="021-6888 1200", address="上海市嘉定区安亭镇墨玉路 88 号"),
+             phone="021-6888 1200", address="上海市嘉定区安亭镇墨玉路 88 号", reached_days_ago=3),
     _Account("华锦汽车零部件(上海)有限公司 Huajin Auto Parts (Shanghai)", "zhang.wei", MANUFACTURING,
              SHANGHAI, "vip", credit_rating="A", parent=HUAJIN, phone="021-6888 1300",
              address="上海市嘉定区园国路 1200 号"),
@@ -60,19 +64,20 @@ ACCOUNTS = (
     _Account("东方联运物流有限公司 Oriental Intermodal Logistics", "li.na", LOGISTICS, SHANGHAI,
              phone="021-5046 7710", address="上海市浦东新区外高桥港区洲海路 999 号"),
     _Account("申康医疗器械有限公司 Shenkang Medical Devices", "wang.fang", HEALTHCARE, SHANGHAI, "vip",
-             credit_rating="A", phone="021-3452 8800", address="上海市闵行区紫星路 588 号"),
+             credit_rating="A", phone="021-3452 8800", address="上海市闵行区紫星路 588 号",
+             reached_days_ago=12),
     _Account("恒通工业自动化有限公司 Hengtong Industrial Automation", "wang.fang", AUTOMATION, SHANGHAI,
-             account_type="partner", phone="021-6475 3321"),
+             account_type="partner", phone="021-6475 3321", reached_days_ago=20),
     _Account("浦江冷链仓储有限公司 Pujiang Cold-Chain Warehousing", "zhao.qiang", LOGISTICS, SHANGHAI,
-             credit_rating="C", phone="021-5821 0099"),
+             credit_rating="C", phone="021-5821 0099", reached_days_ago=33),  # back to the pool at once
     _Account("明德精密机械有限公司 Mingde Precision Machinery", "wu.jing", MANUFACTURING, SHANGHAI,
-             phone="021-5780 6612", address="上海市松江区新桥镇民益路 201 号"),
+             phone="021-5780 6612", address="上海市松江区新桥镇民益路 201 号", reached_days_ago=28),  # warned
     _Account("杭州仁和医院 Hangzhou Renhe Hospital", "ma.chao", HEALTHCARE, HANGZHOU, "strategic",
              credit_rating="A", phone="0571-8795 3000"),
     _Account("钱塘电子科技有限公司 Qiantang Electronics", "lin.xiaoyu", ELECTRONICS, HANGZHOU,
              phone="0571-8691 2201", address="杭州市滨江区江南大道 3850 号"),
     _Account("之江快运有限公司 Zhijiang Express", "guo.hua", LOGISTICS, HANGZHOU, credit_rating="C",
-             phone="0571-8233 6070"),
+             phone="0571-8233 6070", reached_days_ago=16),
     _Account("越秀智能系统集成有限公司 Yuexiu Smart Systems Integration", "luo.qian", AUTOMATION, HANGZHOU,
              account_type="channel", phone="0571-8516 4433"),
 )
@@ -147,7 +152,9 @@ def _add_account(session: Session, spec: _Account, known: dict[str, Account], no
     account = Account(name=spec.name, parent_id=parent.id if parent else None, industry=spec.industry,
                       category=spec.category, account_type=spec.account_type, region=spec.region,
                       credit_rating=spec.credit_rating, phone=spec.phone, address=spec.address, note="",
-                      owner=spec.owner, created_at=now, updated_at=now)
+                      owner=spec.owner, assigned_at=now, created_at=now, updated_at=now)
+    if spec.reached_days_ago is not None:  # the follow-up counts from then: flags, a warning, a recycling
+        account.assigned_at = account.last_contacted_at = now - timedelta(days=spec.reached_days_ago)
     refresh_match_columns(account)  # so the duplicate rules find the demo customers
     session.add(account)
     session.flush()

@@ -1,4 +1,6 @@
-"""Accounts and contacts. Both have an owner: the record visibility rule reads it."""
+"""Accounts and contacts. Both have an owner, which the record visibility rule reads, or
+none while the account waits in a public pool (公海): an account is :class:`Pooled` like a
+lead, with the same follow-up cadence, and its contacts follow its owner there and back."""
 
 from __future__ import annotations
 
@@ -8,15 +10,22 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
+from workflows.leads.models import Pooled
 
 CATEGORIES = ("ordinary", "vip", "strategic")
 ACCOUNT_TYPES = ("end_customer", "channel", "partner")
 CREDIT_RATINGS = ("A", "B", "C", "D")
 
 
-class Account(Base):
+class Account(Pooled, Base):
     __tablename__ = "account"
-    __table_args__ = (Index("ix_account_owner_name", "owner", "name"),)
+    __table_args__ = (
+        Index("ix_account_owner_name", "owner", "name"),
+        Index("ix_account_pool_name", "pool_id", "name"),  # a pool's waiting accounts, by name
+        Index("ix_account_owner_since", "owner", "followup_since"),  # a rep's, oldest contact first
+        Index("ix_account_since_owner", "followup_since", "owner"),  # a team's or everyone's
+        Index("ix_account_followup_stale", "followup_stale", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -29,7 +38,6 @@ class Account(Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     note: Mapped[str] = mapped_column(Text, default="")
-    owner: Mapped[str] = mapped_column(String(100))
     # Written on every save (workflows.dedupe.refresh_match_columns) for indexed duplicate checks.
     match_name: Mapped[str] = mapped_column(String(200), default="", index=True)
     phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
@@ -49,7 +57,7 @@ class Contact(Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
     birthday: Mapped[date | None] = mapped_column(Date)
-    owner: Mapped[str] = mapped_column(String(100), index=True)
+    owner: Mapped[str | None] = mapped_column(String(100), index=True)  # its account's; None in a pool
     # Written on every save (workflows.dedupe.refresh_match_columns) for indexed duplicate checks.
     match_name: Mapped[str] = mapped_column(String(120), default="", index=True)
     match_email: Mapped[str] = mapped_column(String(200), default="", index=True)

@@ -3,6 +3,9 @@
 Every function works in the caller's ``Session`` and never commits. Input comes as the
 text a person typed (:class:`AccountInput`); every field is checked and all problems are
 reported at once, named by field. An account the viewer may not see "does not exist".
+An owned account is seen by whoever sees its owner; one waiting in a public pool (no
+owner) by the pool's members, who may claim it (workflows.accounts.pools) but not simply
+make it theirs by editing its owner.
 """
 
 from __future__ import annotations
@@ -10,17 +13,20 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy import ColumnElement, exists, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
 from core.phrases import Phrase
 from workflows.dedupe.sources import refresh_match_columns
 from workflows.inputs import Checker, page_window, parse_id
+from workflows.leads.membership import in_pools_of, is_member
 from workflows.org.models import User
 from workflows.org.visibility import Viewer, can_see_owner, owner_condition
 
+from .cadence import not_contacted_for
 from .models import ACCOUNT_TYPES, CATEGORIES, CREDIT_RATINGS, Account, Contact
 
 MAX_PER_PAGE = 100
@@ -47,19 +53,23 @@ class AccountInput:
 
 @dataclass(frozen=True)
 class AccountFilter:
-    """What an account list is narrowed to; empty strings mean "any"."""
+    """What an account list is narrowed to; empty strings mean "any". ``scope`` "pool": the
+    accounts waiting in the viewer's pools instead of the owned ones they see; ``no_contact``
+    (7, 15, 30 or 60): owned accounts nobody reached for that many days, longest first."""
 
     search: str = ""  # part of the name, any case
     category: str = ""
     account_type: str = ""
     region: str = ""
     owner: str = ""
+    scope: str = ""
+    no_contact: int | None = None
 
 
 def create_account(session: Session, actor: Viewer, data: AccountInput, now: datetime) -> Account:
     """A rep's new accounts are their own; a manager may give one to someone in their subtree."""
     values = _checked(session, actor, data, None)
-    account = Account(**values, created_at=now, updated_at=now)
+    account = Account(**values, assigned_at=now, created_at=now, updated_at=now)
     refresh_match_columns(account)
     session.add(account)
     session.flush()
@@ -68,11 +78,16 @@ def create_account(session: Session, actor: Viewer, data: AccountInput, now: dat
 
 def update_account(session: Session, actor: Viewer, account_id: int, data: AccountInput,
                    now: datetime) -> Account:
-    """Edit every field; a new owner takes the account's contacts along, as they are its people."""
-    account = get_account(session, actor, account_id)
+    """Edit every field; a new owner takes the account's contacts along, as they are its people,
+    and follows it up from now; a new category, a new follow-up frequency."""
+    account = get_account(session, actor, account_id, for_update=True)
     values = _checked(session, actor, data, account)
-    if values["owner"] != account.owner:
-        session.execute(update(Contact).where(Contact.account_id == account.id).values(owner=values["owner"]))
+    owner = values.pop("owner")
+    if owner != account.owner:
+        session.execute(update(Contact).where(Contact.account_id == account.id).values(owner=owner))
+        account.assign_to(str(owner), now)
+    if values["category"] != account.category:
+        account.reschedule_follow_up()
     for name, value in values.items():
         setattr(account, name, value)
     refresh_match_columns(account)
@@ -81,22 +96,48 @@ def update_account(session: Session, actor: Viewer, account_id: int, data: Accou
     return account
 
 
-def get_account(session: Session, viewer: Viewer, account_id: int) -> Account:
+def get_account(session: Session, viewer: Viewer, account_id: int, *, for_update: bool = False) -> Account:
     """The account, if the viewer may see it; otherwise it "does not exist"."""
-    account = session.get(Account, account_id)
-    if account is None or not can_see_owner(session, viewer, account.owner):
+    query = select(Account).where(Account.id == account_id, visible_condition(viewer))
+    if for_update:
+        query = query.with_for_update(of=Account).execution_options(populate_existing=True)
+    account = session.scalars(query).first()
+    if account is None:
         raise NotFound(Phrase("This account does not exist"))
     return account
 
 
+def visible_condition(viewer: Viewer) -> ColumnElement[bool]:
+    """Owned accounts by the visibility rule; pooled ones by pool membership."""
+    return or_(owner_condition(viewer, Account.owner), pooled_condition(viewer))
+
+
+def pooled_condition(viewer: Viewer) -> ColumnElement[bool]:
+    """Accounts waiting in a pool the viewer is a member of (any pool, for an admin)."""
+    return Account.owner.is_(None) & in_pools_of(viewer, Account.pool_id)
+
+
+def sees_account(session: Session, viewer: Viewer, account: Account) -> bool:
+    """Whether the viewer may see this (loaded) account, by the same rule as the queries."""
+    if account.owner is None:
+        return is_member(session, viewer, account.pool_id)
+    return can_see_owner(session, viewer, account.owner)
+
+
 def list_accounts(session: Session, viewer: Viewer, where: AccountFilter, page: int = 1,
-                  per_page: int = 25) -> tuple[list[Account], int]:
-    """One page of the accounts the viewer may see, by name, with the total count."""
+                  per_page: int = 25, now: datetime | None = None) -> tuple[list[Account], int]:
+    """One page of the accounts the viewer may see, by name (longest without contact first
+    when that is the filter, counted to ``now``), with the total count."""
     limit, offset = page_window(page, per_page, MAX_PER_PAGE)
-    conditions = [owner_condition(viewer, Account.owner), *_filter_conditions(where)]
+    seen = pooled_condition(viewer) if where.scope == "pool" else owner_condition(viewer, Account.owner)
+    conditions = [seen, *_filter_conditions(where)]
+    order: list[Any] = [Account.name, Account.id]
+    if where.no_contact is not None:  # owned accounts only: the pool's have no contact to count from
+        assert now is not None, "days without contact are counted to now"
+        conditions.append(false() if where.scope == "pool" else not_contacted_for(where.no_contact, now))
+        order = [Account.followup_since, Account.id]
     total = session.scalar(select(func.count()).select_from(Account).where(*conditions)) or 0
-    rows = session.scalars(select(Account).where(*conditions).order_by(Account.name, Account.id)
-                           .limit(limit).offset(offset)).all()
+    rows = session.scalars(select(Account).where(*conditions).order_by(*order).limit(limit).offset(offset))
     return list(rows), total
 
 
@@ -114,7 +155,7 @@ def _filter_conditions(where: AccountFilter) -> list[ColumnElement[bool]]:
 def regions(session: Session, viewer: Viewer) -> list[str]:
     """The regions of the accounts the viewer may see: the choices of the region filter."""
     return list(session.scalars(select(Account.region).distinct()
-                                .where(owner_condition(viewer, Account.owner), Account.region != "")
+                                .where(visible_condition(viewer), Account.region != "")
                                 .order_by(Account.region)))
 
 
@@ -128,13 +169,13 @@ def account_choices(session: Session, viewer: Viewer) -> list[tuple[int, str]]:
 def child_accounts(session: Session, viewer: Viewer, account: Account) -> list[Account]:
     """The subsidiaries the viewer may see, by name."""
     return list(session.scalars(select(Account).where(
-        Account.parent_id == account.id, owner_condition(viewer, Account.owner)).order_by(Account.name)))
+        Account.parent_id == account.id, visible_condition(viewer)).order_by(Account.name)))
 
 
 def visible_parent(session: Session, viewer: Viewer, account: Account) -> Account | None:
     """The parent account, unless the viewer may not see it (then it is not mentioned at all)."""
     parent = account.parent
-    return parent if parent is not None and can_see_owner(session, viewer, parent.owner) else None
+    return parent if parent is not None and sees_account(session, viewer, parent) else None
 
 
 # --- checks -----------------------------------------------------------------------------
@@ -169,7 +210,7 @@ def _parent(session: Session, actor: Viewer, check: Checker, raw: str, before: A
     if before is not None and parent_id is not None and parent_id == before.parent_id:
         return parent_id  # kept as it was, even where the actor may not see the parent
     parent = session.get(Account, parent_id) if parent_id is not None else None
-    if parent is None or not can_see_owner(session, actor, parent.owner):
+    if parent is None or not sees_account(session, actor, parent):
         check.problem("parent_id", Phrase("choose an account you can see"))
         return None
     if before is not None and is_within(parent, {before.id}):
@@ -190,8 +231,13 @@ def is_within(account: Account | None, roots: Collection[int]) -> bool:
     return True  # deeper than any real group: treat as a cycle rather than loop on
 
 
-def _owner(session: Session, actor: Viewer, check: Checker, raw: str, before: Account | None) -> str:
-    """Me, the unchanged owner, or an active user in the actor's part of the organisation."""
+def _owner(session: Session, actor: Viewer, check: Checker, raw: str, before: Account | None) -> str | None:
+    """Me, the unchanged owner, or an active user in the actor's part of the organisation; an
+    account waiting in a pool stays there (it is claimed, with the pool's limits, not edited)."""
+    if before is not None and before.owner is None:
+        if raw.strip():
+            check.problem("owner", Phrase("this account waits in a public pool: claim it to make it yours"))
+        return None
     owner = raw.strip().lower() or (before.owner if before is not None else actor.username)
     if owner == actor.username or (before is not None and owner == before.owner):
         return owner

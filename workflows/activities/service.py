@@ -1,9 +1,10 @@
 """Logging what happened with a customer, and reading it back per record.
 
 Anyone who may see the record may log against it (the visibility rule of the record
-decides). A real contact (call, visit, meeting) with a lead marks when the lead was last
-reached, which the follow-up cadence and the no-contact flags read; an email or a note
-does not. Functions work in the caller's ``Session`` and never commit.
+decides). A real contact (call, visit, meeting) with a lead, or with an account or one of
+its contacts, marks when the lead or account was last reached, which the follow-up cadence
+and the no-contact flags read; an email or a note does not. Functions work in the caller's
+``Session`` and never commit.
 """
 
 from __future__ import annotations
@@ -48,8 +49,10 @@ def log_activity(session: Session, viewer: Viewer, subject_type: str, subject_id
     activity = Activity(kind=kind, subject_type=subject_type, subject_id=subject_id, owner=viewer.username,
                         happened_at=happened, outcome=outcome, next_step=next_step, created_at=now)
     session.add(activity)
-    if subject_type == "lead" and kind in CONTACT_KINDS:
+    if kind in CONTACT_KINDS and subject_type in ("lead", "account"):
         record.contacted(happened)
+    elif kind in CONTACT_KINDS and subject_type == "contact":  # reaching a customer's person reaches it
+        record.account.contacted(happened)
     session.flush()
     return activity
 

@@ -63,6 +63,8 @@ def convert_lead(session: Session, engine: ProcessEngine, viewer: Viewer, lead_i
         if account_id is None:
             reject_fields({"account_id": Phrase("choose an account")})
         account = get_account(session, viewer, account_id or 0)
+        if account.owner is None:  # its contact and deals would be nobody's, or the pool bypassed
+            reject_fields({"account_id": Phrase("this account waits in a public pool: claim it first")})
     else:
         name = data.account_name.strip() or lead.company or lead.name
         account = create_account(session, viewer, AccountInput(

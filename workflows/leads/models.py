@@ -1,7 +1,9 @@
-"""Leads and the public pools (公海) they return to.
+"""Leads and the public pools (公海) they, and accounts, return to.
 
 A lead has an owner while a rep works it; without one it sits in a pool, where the
-pool's members may claim it within the pool's limits. ``phone_e164`` and the normalised
+pool's members may claim it within the pool's limits. Accounts go the same way: what a
+record needs for that (its owner, its pool, the follow-up cycle's columns) is
+:class:`Pooled`, which both tables take. ``phone_e164`` and the normalised
 ``match_*`` columns are written with every change, so duplicate checks are indexed
 lookups and fuzzy comparisons over a short candidate list, never a scan of all leads.
 """
@@ -9,8 +11,9 @@ lookups and fuzzy comparisons over a short candidate list, never a scan of all l
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime
@@ -35,7 +38,8 @@ class Pool(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     max_claims_per_day: Mapped[int] = mapped_column(Integer, default=20)
-    max_held: Mapped[int] = mapped_column(Integer, default=200)  # leads a member may own at once
+    # Leads a member may own at once, and (counted apart) accounts: see workflows.leads.pools.
+    max_held: Mapped[int] = mapped_column(Integer, default=200)
     reclaim_after_days: Mapped[int] = mapped_column(Integer, default=30)  # a former owner waits this long
     # No contact this long: back here, with a warning to the owner some days before.
     recycle_after_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_RECYCLE_AFTER_DAYS)
@@ -52,7 +56,51 @@ class PoolMember(Base):
     role: Mapped[str] = mapped_column(String(10), default="member")
 
 
-class Lead(Base):
+class Pooled:
+    """The columns of a record a public pool takes back when its owner lets it lie (a lead, an
+    account): who has it, where it waits or returns to, who had it, and its follow-up cycle
+    (workflows.leads.cycles): the cycle's instance, the contact or assignment it counts from,
+    when the record goes back, and whether the cycle needs redoing."""
+
+    owner: Mapped[str | None] = mapped_column(String(100))  # None: waiting in its pool
+    pool_id: Mapped[int | None] = mapped_column(ForeignKey("lead_pool.id"))  # it waits in, or returns to
+    former_owner: Mapped[str | None] = mapped_column(String(100))
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    followup_instance_id: Mapped[int | None] = mapped_column(Integer)
+    followup_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recycle_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    followup_stale: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    if TYPE_CHECKING:  # each table maps its own
+        id: Mapped[int]
+        updated_at: Mapped[datetime]
+
+    def reschedule_follow_up(self) -> None:
+        """Its cycle no longer fits (new owner, rating, contact or status): the cadence redoes it."""
+        self.followup_stale = True
+
+    def assign_to(self, owner: str, now: datetime) -> None:
+        """``owner`` works the record from ``now``: its follow-up counts from here."""
+        self.owner, self.assigned_at, self.updated_at = owner, now, now
+        self.reschedule_follow_up()
+
+    def contacted(self, at: datetime) -> None:
+        """A call, visit or meeting reached the record at ``at``: its follow-up counts from its
+        latest contact."""
+        if self.last_contacted_at is None or at > self.last_contacted_at:
+            self.last_contacted_at = at
+        self.reschedule_follow_up()
+
+    def put_in_pool(self, pool_id: int, now: datetime) -> None:
+        """Back to a pool, remembering who had it (release, recycling, a leaver's handover)."""
+        self.former_owner, self.released_at = self.owner, now
+        self.owner, self.pool_id, self.updated_at = None, pool_id, now
+        self.reschedule_follow_up()
+
+
+class Lead(Pooled, Base):
     __tablename__ = "lead"
     __table_args__ = (
         Index("ix_lead_owner_status", "owner", "status"),
@@ -81,13 +129,7 @@ class Lead(Base):
     # Normalised for duplicate checks: full/half width, simplified characters, no company suffix.
     match_name: Mapped[str] = mapped_column(String(120), default="", index=True)
     match_company: Mapped[str] = mapped_column(String(200), default="", index=True)
-    owner: Mapped[str | None] = mapped_column(String(100))
     team_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
-    pool_id: Mapped[int | None] = mapped_column(ForeignKey("lead_pool.id"))  # it waits in, or returns to
-    former_owner: Mapped[str | None] = mapped_column(String(100))
-    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    last_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -100,41 +142,26 @@ class Lead(Base):
     # Asked not to be emailed or texted (the record's page, or an unsubscribe link): bulk sends skip it.
     email_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     sms_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The follow-up cycle (workflows.leads.cadence): its instance, the contact or assignment it
-    # counts from, when the lead goes back to its pool, and whether the cycle needs redoing.
-    followup_instance_id: Mapped[int | None] = mapped_column(Integer)
-    followup_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    recycle_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
-    followup_stale: Mapped[bool] = mapped_column(Boolean, default=True)
-
-    def reschedule_follow_up(self) -> None:
-        """Its cycle no longer fits (new owner, rating, contact or status): the cadence redoes it."""
-        self.followup_stale = True
-
-    def assign_to(self, owner: str, now: datetime) -> None:
-        """``owner`` works the lead from ``now``: its follow-up counts from here."""
-        self.owner, self.assigned_at, self.updated_at = owner, now, now
-        self.reschedule_follow_up()
 
     def contacted(self, at: datetime) -> None:
-        """A call, visit or meeting reached the lead at ``at``: a new lead is being worked, and its
-        follow-up counts from its latest contact."""
-        if self.last_contacted_at is None or at > self.last_contacted_at:
-            self.last_contacted_at = at
+        """A call, visit or meeting reached the lead at ``at``: a new lead is being worked too."""
+        super().contacted(at)
         if self.status == "new":
             self.status = "working"
-        self.reschedule_follow_up()
 
 
 class PoolClaim(Base):
-    """Each claim from a pool, so the daily claim limit is one indexed count."""
+    """Each claim from a pool (of a lead or of an account), so the daily claim limit is one
+    indexed count."""
 
     __tablename__ = "lead_pool_claim"
     __table_args__ = (Index("ix_lead_pool_claim_user_at", "username", "claimed_at"),
-                      UniqueConstraint("lead_id", "claimed_at"))
+                      UniqueConstraint("lead_id", "claimed_at"), UniqueConstraint("account_id", "claimed_at"),
+                      CheckConstraint("(lead_id IS NULL) <> (account_id IS NULL)", name="one_record"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pool_id: Mapped[int] = mapped_column(ForeignKey("lead_pool.id", ondelete="CASCADE"))
-    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     username: Mapped[str] = mapped_column(String(100))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())

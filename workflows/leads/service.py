@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, InvalidInput, NotFound
@@ -21,7 +21,8 @@ from workflows.dedupe import Duplicate, check_duplicates, phone_e164, refresh_ma
 from workflows.inputs import Checker
 from workflows.org.visibility import Viewer, owner_condition
 
-from .models import HELD, RATINGS, SIZES, SOURCES, Lead, PoolMember
+from .membership import in_pools_of
+from .models import HELD, RATINGS, SIZES, SOURCES, Lead
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,4 @@ def pooled_condition(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def _in_my_pools(viewer: Viewer) -> ColumnElement[bool]:
-    if viewer.is_admin:
-        return Lead.pool_id.is_not(None)
-    return exists().where(PoolMember.pool_id == Lead.pool_id, PoolMember.user_id == viewer.user_id)
+    return in_pools_of(viewer, Lead.pool_id)

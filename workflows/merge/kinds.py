@@ -13,13 +13,15 @@ from sqlalchemy.orm import Session
 
 from core.phrases import Phrase
 from engine import ProcessEngine, ProcessInstance
+from workflows.accounts.contacts import visible_condition as visible_contact
 from workflows.accounts.models import Account, Contact
 from workflows.accounts.service import is_within
+from workflows.accounts.service import visible_condition as visible_account
 from workflows.inputs import Checker
-from workflows.keys import LEAD
-from workflows.leads.models import Lead
+from workflows.keys import ACCOUNT, LEAD
+from workflows.leads.models import Lead, Pooled
 from workflows.leads.service import visible_condition as visible_lead
-from workflows.org.visibility import Viewer, owner_condition
+from workflows.org.visibility import Viewer
 
 from .moving import Move, move
 
@@ -60,7 +62,9 @@ def _single(*names: str) -> dict[str, tuple[str, ...]]:
 
 
 def _settle_account(session: Session, values: dict[str, Any], records: Sequence[Any], check: Checker) -> None:
-    """A parent that is being merged means "none"; one below a merged account would make a loop."""
+    """A parent that is being merged means "none"; one below a merged account would make a loop.
+    The merged account was last reached when any of them was."""
+    _last_contact(session, values, records, check)
     merged = {record.id for record in records}
     if values["parent_id"] in merged:
         values["parent_id"] = None
@@ -69,9 +73,11 @@ def _settle_account(session: Session, values: dict[str, Any], records: Sequence[
 
 
 def _contacts_follow(session: Session, account: Account) -> list[Move]:
-    """An account's contacts belong to its owner: the moved ones, and all of them when the owner changed."""
+    """An account's contacts belong to its owner (none, in a pool): the moved ones, and all of
+    them when the owner changed. Its follow-up cycle is redone for the merged account."""
+    account.reschedule_follow_up()
     owners = session.scalars(select(Contact.owner).distinct().where(
-        Contact.account_id == account.id, Contact.owner != account.owner)).all()
+        Contact.account_id == account.id, Contact.owner.is_distinct_from(account.owner))).all()
     table: Table = Contact.__table__  # type: ignore[assignment]
     moved = (move(session, table, "owner", owner, account.owner, table.c.account_id == account.id,
                   follows=True) for owner in owners)
@@ -89,8 +95,8 @@ def _settle_contact(session: Session, values: dict[str, Any], records: Sequence[
 # --- leads --------------------------------------------------------------------------------
 
 
-def _settle_lead(session: Session, values: dict[str, Any], records: Sequence[Any], check: Checker) -> None:
-    """The merged lead was last reached when any of them was: their activities are all its own now."""
+def _last_contact(session: Session, values: dict[str, Any], records: Sequence[Any], check: Checker) -> None:
+    """The merged record was last reached when any of them was: their activities are all its own now."""
     contacted = [record.last_contacted_at for record in records if record.last_contacted_at is not None]
     values["last_contacted_at"] = max(contacted, default=None)
 
@@ -104,11 +110,12 @@ def _converted(records: Sequence[Any]) -> Phrase | None:
     return None
 
 
-def _end_cycle(session: Session, engine: ProcessEngine, lead: Lead, actor: str) -> None:
-    """A lead that goes has nobody to follow up: its follow-up cycle ends (the survivor's is redone)."""
-    cycle = session.get(ProcessInstance, lead.followup_instance_id) if lead.followup_instance_id else None
+def _end_cycle(session: Session, engine: ProcessEngine, record: Pooled, actor: str) -> None:
+    """A lead or account that goes has nobody to follow up: its follow-up cycle ends (the
+    survivor's is redone)."""
+    cycle = session.get(ProcessInstance, record.followup_instance_id) if record.followup_instance_id else None
     if cycle is not None and cycle.status == "running":
-        engine.cancel(session, cycle.id, actor, "the lead was merged into another")
+        engine.cancel(session, cycle.id, actor, "the record was merged into another")
 
 
 def _reschedule(session: Session, lead: Lead) -> list[Move]:
@@ -117,25 +124,33 @@ def _reschedule(session: Session, lead: Lead) -> list[Move]:
     return []
 
 
-def _reschedule_all(session: Session, ids: Sequence[int]) -> None:
-    for lead in session.scalars(select(Lead).where(Lead.id.in_(ids))):
-        lead.reschedule_follow_up()
+def _rescheduled(model: type[Pooled]) -> Callable[[Session, Sequence[int]], None]:
+    """After an undo: each record back, and the survivor, gets the follow-up cycle it now needs."""
+    def reschedule_all(session: Session, ids: Sequence[int]) -> None:
+        for record in session.scalars(select(model).where(model.id.in_(ids))):
+            record.reschedule_follow_up()
+    return reschedule_all
+
+
+# Who has a lead or an account goes whole: an owner with another record's pool would not fit.
+_HOLDER = ("owner", "pool_id", "former_owner", "released_at", "assigned_at")
 
 
 KINDS: dict[str, Kind] = {
     "account": Kind(
         name="account", model=Account,
-        fields=_single("name", "parent_id", "industry", "category", "account_type", "region", "credit_rating",
-                       "phone", "address", "note", "owner"),
-        visible=lambda viewer: owner_condition(viewer, Account.owner),
+        fields={**_single("name", "parent_id", "industry", "category", "account_type", "region",
+                          "credit_rating", "phone", "address", "note"), "owner": _HOLDER},
+        visible=visible_account,
         search=lambda term: Account.name.icontains(term, autoescape=True),
         matched_on={"name": "name", "company": "name", "phone": "phone", "address": "address"},
-        missing=Phrase("This account does not exist"), settle=_settle_account, follow=_contacts_follow,
+        missing=Phrase("This account does not exist"), settle=_settle_account, retire=_end_cycle,
+        follow=_contacts_follow, restored=_rescheduled(Account), key_kind=ACCOUNT,
         account_columns=("parent_id",)),
     "contact": Kind(
         name="contact", model=Contact,
         fields=_single("account_id", "name", "title", "phone", "email", "birthday"),
-        visible=lambda viewer: owner_condition(viewer, Contact.owner),
+        visible=visible_contact,
         search=lambda term: Contact.name.icontains(term, autoescape=True),
         matched_on={"name": "name", "phone": "phone", "email": "email"},
         missing=Phrase("This contact does not exist"), settle=_settle_contact,
@@ -144,14 +159,13 @@ KINDS: dict[str, Kind] = {
         name="lead", model=Lead,
         fields={**_single("name", "company", "title", "phone", "email", "address", "region", "industry",
                           "size", "source", "rating", "note"),
-                # Who has the lead goes whole: an owner with another lead's pool or status would not fit.
-                "owner": ("owner", "pool_id", "status", "team_unit_id", "assigned_at", "former_owner",
-                          "released_at")},
+                # A lead's status and team go with who has it.
+                "owner": (*_HOLDER, "status", "team_unit_id")},
         visible=visible_lead,
         search=lambda term: or_(Lead.name.icontains(term, autoescape=True),
                                 Lead.company.icontains(term, autoescape=True)),
         matched_on={"name": "name", "company": "company", "phone": "phone", "email": "email",
                     "address": "address"},
-        missing=Phrase("This lead does not exist"), settle=_settle_lead, refuse=_converted, retire=_end_cycle,
-        follow=_reschedule, restored=_reschedule_all, key_kind=LEAD),
+        missing=Phrase("This lead does not exist"), settle=_last_contact, refuse=_converted,
+        retire=_end_cycle, follow=_reschedule, restored=_rescheduled(Lead), key_kind=LEAD),
 }

@@ -22,12 +22,13 @@ from core.errors import InvalidInput, NotFound
 from core.phrases import Phrase
 from engine import ProcessEngine
 from workflows.accounts.models import Account
+from workflows.accounts.service import visible_condition as visible_account
 from workflows.audit import record
 from workflows.dedupe import find_duplicates, refresh_match_columns
 from workflows.dedupe.sources import SOURCES
 from workflows.inputs import Checker, page_window, parse_id
 from workflows.leads.models import Pool
-from workflows.org.visibility import Viewer, owner_condition
+from workflows.org.visibility import Viewer
 
 from .kinds import KINDS, Kind
 from .models import MergedRecord, RecordMerge
@@ -115,7 +116,7 @@ def merge_preview(session: Session, viewer: Viewer, records: Sequence[str], mast
         kind=kind.name, records=loaded, master_id=master_id, fields=list(kind.fields),
         picks={name: default_pick(by_id, master_id, columns[0]) for name, columns in kind.fields.items()},
         account_names={i: name for i, name in session.execute(select(Account.id, Account.name).where(
-            Account.id.in_(referred - {None}), owner_condition(viewer, Account.owner)))},
+            Account.id.in_(referred - {None}), visible_account(viewer)))},
         pool_names={i: name for i, name in session.execute(
             select(Pool.id, Pool.name).where(Pool.id.in_(pools)))},
     )

@@ -53,12 +53,13 @@ def birthdays_due(session: Session, today: date, days_ahead: int) -> list[Birthd
     rows = session.execute(
         select(Contact.id, Contact.name, Account.name, Contact.owner, Contact.birthday)
         .join(Account, Account.id == Contact.account_id)
-        .where(Contact.birthday.is_not(None), or_(*(and_(month == m, day == d) for m, d in sorted(wanted))))
+        .where(Contact.birthday.is_not(None), Contact.owner.is_not(None),  # in a pool: nobody's to remind
+               or_(*(and_(month == m, day == d) for m, d in sorted(wanted))))
         .order_by(Contact.id))
     found = []
     for contact_id, name, account, owner, birthday in rows:
         occurrence = next_birthday(birthday, today) if birthday else None
-        if occurrence is not None and (occurrence - today).days <= days_ahead:
+        if occurrence is not None and owner is not None and (occurrence - today).days <= days_ahead:
             found.append(BirthdayDue(contact_id, name, account, owner, occurrence, (occurrence - today).days))
     return found
 

@@ -74,8 +74,9 @@ def greetings_due(session: Session, country: str, today: date, days_ahead: int) 
     contacts: dict[str, list[str]] = defaultdict(list)
     for owner, name, account in session.execute(
             select(Contact.owner, Contact.name, Account.name).join(Account, Account.id == Contact.account_id)
-            .where(Account.category.in_(KEY_CATEGORIES)).order_by(Contact.owner, Account.name, Contact.name)):
-        contacts[owner].append(f"{name} · {account}")
+            .where(Account.category.in_(KEY_CATEGORIES), Contact.owner.is_not(None))  # a pool's: nobody's
+            .order_by(Contact.owner, Account.name, Contact.name)):
+        contacts[str(owner)].append(f"{name} · {account}")
     return [GreetingsDue(owner, holiday, lines[:MAX_CONTACTS], max(0, len(lines) - MAX_CONTACTS))
             for holiday in breaks for owner, lines in contacts.items()]
 

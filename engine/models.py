@@ -147,3 +147,26 @@ class HistoryEvent(Base):
     actor: Mapped[str | None] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ProcessDraft(Base):
+    """A designer's work in progress on one process key: its files, saved without deploying.
+
+    One per key, so everyone who opens the designer sees the same draft; ``revision``
+    catches a save made over someone else's newer one.
+    """
+
+    __tablename__ = "process_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, deferred=True)
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("process_definition.id"))
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revision: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    based_on: Mapped[ProcessDefinition | None] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": revision}

@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         contract_types,
         contracts,
         converters,
+        designer,
         duplicate_rules,
         errors,
         handover,
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     auth.init_app(app)
     app.register_blueprint(processes.bp)
     app.register_blueprint(instances.bp)
+    app.register_blueprint(designer.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(approvals.bp)

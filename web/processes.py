@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engine import catalogue
@@ -22,7 +23,8 @@ def home() -> Response:
 def index() -> str:
     with container().session_factory() as session:
         entries = catalogue(session)
-    return render_template("processes.html", entries=entries)
+    can_design = current_user.viewer.is_designer
+    return render_template("processes.html", entries=entries, can_design=can_design)
 
 
 @bp.get("/healthz")

@@ -22,6 +22,7 @@ ROLES = (
 )
 # Everyone who sees their whole org subtree: managers, directors, finance.
 MANAGER_ROLES = frozenset(ROLES) - {"sales_rep", "process_designer", "admin"}
+DESIGNER_ROLES = frozenset({"process_designer", "admin"})
 UNIT_KINDS = ("company", "branch", "department", "team")
 LOCALES = ("zh_CN", "en")
 

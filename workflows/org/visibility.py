@@ -32,7 +32,7 @@ from core.phrases import Phrase
 from engine import HumanTask, TaskFilter, count_tasks
 from engine.models import TaskCandidate
 
-from .models import MANAGER_ROLES, OrgUnit, User
+from .models import DESIGNER_ROLES, MANAGER_ROLES, OrgUnit, User
 
 # The task inbox's tabs: assigned to me, claimable by me or my groups, all I may see.
 TASK_TABS = ("mine", "claimable", "visible")
@@ -61,6 +61,11 @@ class Viewer:
     def is_manager(self) -> bool:
         """Managers, directors and finance see their whole org subtree."""
         return bool(self.roles & MANAGER_ROLES)
+
+    @property
+    def is_designer(self) -> bool:
+        """Process designers and admins edit, deploy, watch and migrate processes."""
+        return bool(self.roles & DESIGNER_ROLES)
 
     @property
     def groups(self) -> frozenset[str]:

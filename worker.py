@@ -15,6 +15,7 @@ from core.celery_app import make_celery
 from core.settings import Settings, SettingsError
 from engine import fire_due_timers
 from notifications import DELIVER_TASK, SWEEP_INTERVAL_SECONDS, SWEEP_TASK
+from workflows.instances.bulk import MIGRATION_TASK, run_migration
 from workflows.leads.imports import IMPORT_TASK, run_import
 from workflows.messaging.running import SEND_TASK, outlets, run_send
 
@@ -92,3 +93,10 @@ def run_message_send_task(send_id: int) -> str:
     c = container()
     return run_send(c.session_factory, send_id, c.engine.clock,
                     outlets(c.settings, c.notifications.postman.senders))
+
+
+@celery_app.task(name=MIGRATION_TASK, time_limit=3 * 3600)
+def run_process_migration_task(job_id: int) -> str:
+    """Run one bulk migration; a resumed or doubled run skips the instances already done."""
+    c = container()
+    return run_migration(c.session_factory, c.engine, job_id, c.engine.clock)

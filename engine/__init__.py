@@ -23,7 +23,20 @@ from .errors import (
 )
 from .forms import FormField
 from .lint import check_design
+from .migration import Migrated, MigrationCheck, MigrationRefused
 from .models import EngineTimer, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
+from .monitoring import (
+    ElementTime,
+    InstancePage,
+    RunningInstance,
+    VersionCounts,
+    WaitingWork,
+    running_instances,
+    time_per_element,
+    version_counts,
+    versions_of,
+    waiting_work,
+)
 from .outline import Element
 from .projection import BusinessColumns, business_from_data
 from .queries import TaskFilter, catalogue, count_tasks, history, instance_view, list_tasks, task_completion
@@ -40,19 +53,25 @@ __all__ = [
     "DefinitionNotFound",
     "DeployError",
     "Element",
+    "ElementTime",
     "EngineTimer",
     "FormField",
     "FormInvalid",
     "HistoryEvent",
     "HumanTask",
     "InstanceBusy",
+    "InstancePage",
     "MatchedRule",
+    "Migrated",
+    "MigrationCheck",
+    "MigrationRefused",
     "NoMatchingWait",
     "Problem",
     "ProcessDefinition",
     "ProcessEngine",
     "ProcessInstance",
     "ProcessStepFailed",
+    "RunningInstance",
     "ServiceCall",
     "ServiceRegistry",
     "Starters",
@@ -61,6 +80,8 @@ __all__ = [
     "TaskAssignedToOther",
     "TaskFilter",
     "TaskNotFound",
+    "VersionCounts",
+    "WaitingWork",
     "business_from_data",
     "catalogue",
     "check_design",
@@ -72,5 +93,10 @@ __all__ = [
     "history",
     "instance_view",
     "list_tasks",
+    "running_instances",
     "task_completion",
+    "time_per_element",
+    "version_counts",
+    "versions_of",
+    "waiting_work",
 ]

@@ -22,9 +22,11 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import ColumnElement, CursorResult, delete, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.clock import Clock, SystemClock
+from core.errors import Conflict
 from core.phrases import Phrase
 
 from . import deployment
@@ -45,9 +47,11 @@ from .errors import (
 from .forms import FormField, validate_submission
 from .functions import BUILT_IN
 from .locking import INSERT_INSTANCE, adopt, lock
-from .models import EngineTimer, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
+from .migration import Migrated, MigrationCheck, MigrationRefused, move, waiting_at
+from .models import EngineTimer, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate
 from .outline import Element, outline
 from .projection import (
+    CARRIED_COLUMNS,
     BusinessResolver,
     OpenTasks,
     Projector,
@@ -269,7 +273,8 @@ class ProcessEngine:
         self._save(instance, workflow, StepLog(), user, projector)
 
     def fire_timers(self, session: Session, instance_id: int) -> bool:
-        """Advance one instance whose timer is due; False if it is no longer running."""
+        """Advance one instance whose timer is due; False if it is no longer running. A step
+        that failed before (``error``) is cleared once the sweep gets through."""
         locked = lock(session, instance_id=instance_id)
         instance = locked.instance
         if instance.status != "running":
@@ -277,15 +282,158 @@ class ProcessEngine:
             return False
         workflow = self._load(session, instance)
         log = StepLog()
+        self._catch_up(workflow, log)
+        set_committed_value(instance, "error", None)
+        self._save(instance, workflow, log, None, self._projector(session, instance, locked.tasks))
+        return True
+
+    def retry(self, session: Session, instance_id: int, user: str | None) -> None:
+        """Run again the steps of a running instance whose last automatic step failed (a timer's
+        service call, say), once the cause is fixed; ProcessStepFailed if it fails again."""
+        locked = lock(session, instance_id=instance_id)
+        instance = locked.instance
+        if instance.status != "running":
+            raise InstanceNotRunning(Phrase("This process is no longer running"))
+        if not instance.error:
+            raise Conflict(Phrase("This process has no failed step to retry"))
+        workflow = self._load(session, instance)
+        log = StepLog()
+        self._catch_up(workflow, log)
+        projector = self._projector(session, instance, locked.tasks)
+        projector.history("step_retried", actor=user, details={"error": instance.error})
+        set_committed_value(instance, "error", None)
+        self._save(instance, workflow, log, user, projector)
+
+    def note_failure(self, session: Session, instance_id: int, error: Exception, event: str,
+                     actor: str | None = None, details: Mapping[str, Any] | None = None) -> None:
+        """Keep a failed step's reason on the instance (``error``, shown to designers, who can
+        retry it) and in its history, with the element that failed; in a transaction of its
+        own, after the failed one was rolled back."""
+        instance = session.get(ProcessInstance, instance_id, populate_existing=True)
+        if instance is None:
+            return
+        message = str(error)[:2000]
+        element = getattr(error, "element_id", None)
+        instance.error = message
+        session.add(HistoryEvent(
+            instance_id=instance_id, process_key=instance.process_key, business_key=instance.business_key,
+            event=event, bpmn_id=element, name=self._element_name(session, instance, element), actor=actor,
+            at=self.clock.now(), details={"error": message, **(details or {})}))
+
+    def instance_data(self, session: Session, instance_id: int) -> dict[str, Any]:
+        """The variables of one instance as its next step would see them (for a designer looking
+        into that instance; never for lists, which read the projections)."""
+        instance = session.get(ProcessInstance, instance_id)
+        if instance is None:
+            raise InstanceNotFound(Phrase("Process %(id)s does not exist", id=instance_id))
+        workflow = self._load(session, instance)
+        waiting = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+        data: dict[str, Any] = {}
+        for task in waiting or [workflow.last_task or workflow.task_tree]:
+            data.update(task.data)
+        return data
+
+    # -- moving instances between versions ---------------------------------------------
+
+    def check_migration(self, session: Session, instance_ids: Sequence[int],
+                        target_id: int) -> list[MigrationCheck]:
+        """Dry run: could each instance move to version ``target_id`` now, and if not, why.
+        Each is loaded and moved in memory; nothing is locked or written."""
+        target = self._target(session, target_id)
+        instances = session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(list(instance_ids)))
+                                    .order_by(ProcessInstance.id)).all()
+        checks = []
+        for instance in instances:
+            workflow = self._load(session, instance)
+            at = waiting_at(workflow)
+            reasons = self._refusals(instance, target) or self._move(workflow, target)[1]
+            checks.append(MigrationCheck(instance.id, instance.business_key, at, reasons))
+        return checks
+
+    def migrate(self, session: Session, instance_id: int, target_id: int, user: str | None) -> Migrated:
+        """Move one running instance to version ``target_id`` of its process, with its open
+        tasks (claims and dates kept) and timers (due moments kept) re-projected and a history
+        event, then run what it can (a step that failed before, fixed in the new version);
+        MigrationRefused says why it cannot move. An instance already there is left as it is."""
+        target = self._target(session, target_id)
+        locked = lock(session, instance_id=instance_id)
+        instance = locked.instance
+        if instance.definition_id == target.id:
+            return Migrated(instance, target.version, target.version, moved=False)
+        refusals = self._refusals(instance, target)
+        if refusals:
+            raise MigrationRefused(refusals)
+        source = session.get_one(ProcessDefinition, instance.definition_id)
+        workflow, refusals = self._move(self._load(session, instance), target)
+        if refusals:
+            raise MigrationRefused(refusals)
+        carried = {row[0]: dict(zip(CARRIED_COLUMNS, row[1:], strict=True)) for row in session.execute(
+            select(HumanTask.id, *(getattr(HumanTask, c) for c in CARRIED_COLUMNS))
+            .where(HumanTask.instance_id == instance_id))}
+        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id.in_(list(carried))))
+        session.execute(delete(HumanTask).where(HumanTask.instance_id == instance_id))
+        session.execute(delete(EngineTimer).where(EngineTimer.instance_id == instance_id))
+        set_committed_value(instance, "definition_id", target.id)
+        projector = self._projector(session, instance, {}, carried)
+        projector.history("instance_migrated", actor=user, details={
+            "from_version": source.version, "to_version": target.version,
+            "from_definition_id": source.id, "to_definition_id": target.id})
+        log = StepLog()
+        self._catch_up(workflow, log)  # a step that failed on the old version runs again on the new
+        set_committed_value(instance, "error", None)
+        self._save(instance, workflow, log, user, projector)
+        session.expire(instance, ["definition"])
+        return Migrated(instance, source.version, target.version, moved=True)
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _catch_up(self, workflow: BpmnWorkflow, log: StepLog) -> None:
         now = self.clock.now()
         for _ in range(MAX_CATCH_UP_CYCLES):  # a cycle timer fires one overdue cycle per refresh
             advance(workflow, log)
             if not any(due < now for _, due in waiting_timers(workflow)):
                 break
-        self._save(instance, workflow, log, None, self._projector(session, instance, locked.tasks))
-        return True
 
-    # -- internals ---------------------------------------------------------------------
+    def _target(self, session: Session, target_id: int) -> ProcessDefinition:
+        target = session.get(ProcessDefinition, target_id)
+        if target is None:
+            raise InstanceNotFound(Phrase("Process version %(id)s does not exist", id=target_id))
+        return target
+
+    def _refusals(self, instance: ProcessInstance, target: ProcessDefinition) -> list[Phrase]:
+        """Why an instance cannot move whatever its state: not running, or another process."""
+        if instance.process_key != target.key:
+            return [Phrase("belongs to process %(key)s, not %(target)s", key=instance.process_key,
+                           target=target.key)]
+        if instance.status != "running":
+            return [Phrase("is no longer running")]
+        return []
+
+    def _move(self, workflow: BpmnWorkflow, target: ProcessDefinition) -> tuple[BpmnWorkflow, list[Phrase]]:
+        """``workflow`` moved onto ``target`` in memory and read back as it would be stored
+        (so what cannot be loaded is refused before anything is written), or the refusals."""
+        loaded = self.specs.get(target)
+        refusals = move(workflow, loaded, target.version)
+        if refusals:
+            return workflow, refusals
+        try:
+            moved = self.serializer.loads(self.serializer.dumps(workflow), loaded)
+        except Exception as exc:  # any failure to read it back means the move is not safe
+            return workflow, [Phrase("version %(version)s cannot hold its state (%(error)s)",
+                                     version=target.version, error=str(exc))]
+        moved.script_engine = workflow.script_engine
+        return moved, []
+
+    def _element_name(self, session: Session, instance: ProcessInstance, element: str | None) -> str | None:
+        """The name an element of the instance's version has, for history rows written outside a step."""
+        if element is None:
+            return None
+        loaded = self._spec(session, instance.definition_id)
+        for spec in [loaded.spec, *loaded.subprocess_specs.values()]:
+            for task_spec in spec.task_specs.values():
+                if getattr(task_spec, "bpmn_id", None) == element:
+                    return getattr(task_spec, "bpmn_name", None) or element
+        return element
 
     def _missing_task(self, session: Session, task_id: str) -> None:
         """Why a task was not found: closed (and by whom), gone, or outside what was allowed."""
@@ -331,10 +479,11 @@ class ProcessEngine:
         except StaleDataError as exc:
             raise InstanceBusy(CHANGED_MEANWHILE) from exc
 
-    def _projector(self, session: Session, instance: ProcessInstance, open_tasks: OpenTasks) -> Projector:
+    def _projector(self, session: Session, instance: ProcessInstance, open_tasks: OpenTasks,
+                   carried: Mapping[str, Mapping[str, Any]] | None = None) -> Projector:
         engine = self._script_engine(session, instance)
         return Projector(session, instance, self.clock.now(), self.business,
-                         lambda task, expr: engine.evaluate(task, expr), open_tasks)
+                         lambda task, expr: engine.evaluate(task, expr), open_tasks, carried)
 
     def _script_engine(self, session: Session, instance: ProcessInstance) -> DealflowScriptEngine:
         def invoke(task: Task, name: str, params: dict[str, Any]) -> Any:

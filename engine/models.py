@@ -39,6 +39,8 @@ class ProcessDefinition(Base):
 
 class ProcessInstance(Base):
     __tablename__ = "process_instance"
+    # A version's running instances, a page at a time (the monitor, a bulk migration).
+    __table_args__ = (Index("ix_process_instance_definition_status", "definition_id", "status", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
@@ -73,6 +75,8 @@ class HumanTask(Base):
         # A manager's view of everything they may see, oldest first: walking this index stops
         # after a page instead of sorting every visible task.
         Index("ix_human_task_created", "created_at", "id"),
+        # Where a version's work waits, counted per element (the monitor's heatmap).
+        Index("ix_human_task_definition_bpmn", "definition_id", "bpmn_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

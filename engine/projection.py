@@ -43,6 +43,9 @@ class BusinessColumns:
 
 
 BusinessResolver = Callable[[str | None, Mapping[str, Any]], BusinessColumns]
+# What a task row keeps when it is projected anew (an instance moved to another version):
+# who has it and since when, rather than what the new version would say of a new task.
+CARRIED_COLUMNS = ("assignee", "created_at", "due_at", "follow_up_at")
 BUSINESS_COLUMNS = tuple(f.name for f in fields(BusinessColumns))  # as human_task names them too
 # An instance's open task rows as the projector compares them: task guid -> business columns.
 OpenTasks = Mapping[str, BusinessColumns]
@@ -77,17 +80,20 @@ class StepChanges:
 class Projector:
     """Works out what one step changed in the query-side tables (``changes``) and which
     history it wrote (``events``), against ``open_tasks``: the instance's task rows as read
-    with the instance lock."""
+    with the instance lock. ``carried`` are task rows the caller deleted to have them
+    projected anew (``CARRIED_COLUMNS`` by task guid): they come back with those values and
+    without the history of a new task."""
 
     def __init__(self, session: Session, instance: ProcessInstance, now: datetime,
                  business: BusinessResolver, evaluate: Callable[[Task, str], Any],
-                 open_tasks: OpenTasks) -> None:
+                 open_tasks: OpenTasks, carried: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.session = session
         self.instance = instance
         self.now = now
         self.business = business
         self.evaluate = evaluate
         self.open_tasks = open_tasks
+        self.carried = carried or {}
         self.events: list[HistoryEvent] = []  # the history rows this step writes, in order
         self.changes = StepChanges()
 
@@ -148,6 +154,7 @@ class Projector:
         ext = spec.extensions or {}
         props = ext.get("properties", {})
         guid = str(task.id)
+        carried = self.carried.get(guid)
         self.changes.opened.append({
             "id": guid, "instance_id": self.instance.id,
             "definition_id": self.instance.definition_id, "process_key": self.instance.process_key,
@@ -156,14 +163,15 @@ class Projector:
             "created_at": self.now, "due_at": self._moment(task, ext.get("dueDate")),
             "follow_up_at": self._moment(task, ext.get("followUpDate")),
             "business_key": self.instance.business_key, "stage": props.get("stage"),
-            **_business_values(columns),
+            **_business_values(columns), **(carried or {}),
         })
         groups = ext.get("candidateGroups") or ([role_name(spec.lane)] if spec.lane else [])
         candidates = [("group", g) for g in dict.fromkeys(groups)]
         candidates += [("user", u) for u in dict.fromkeys(ext.get("candidateUsers", []))]
         self.changes.candidates += [{"task_id": guid, "kind": k, "name": n} for k, n in candidates]
-        self.history("task_created", task)
-        self._stage_entered(task, actor)
+        if carried is None:
+            self.history("task_created", task)
+            self._stage_entered(task, actor)
 
     def _timers(self, workflow: BpmnWorkflow) -> None:
         wanted = {str(task.id): (task, due) for task, due in waiting_timers(workflow)}

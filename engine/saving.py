@@ -47,14 +47,16 @@ from .projection import BUSINESS_COLUMNS, StepChanges
 from .serializer import SERIALIZER_VERSION
 
 CHANGED_MEANWHILE = Phrase("This process was changed by someone else; please reload")
-STORED = ("state", "serializer_version", "status", "error", "updated_at", "ended_at", "version")
+STORED = ("definition_id", "state", "serializer_version", "status", "error", "updated_at", "ended_at",
+          "version")
 
 
 def save_step(session: Session, instance: ProcessInstance, state: str, now: datetime,
               changes: StepChanges) -> None:
-    """Write the instance's ``state`` and the step's ``changes``; InstanceBusy if someone
-    else wrote the instance since it was read."""
-    values = {"state": state, "serializer_version": SERIALIZER_VERSION, "status": instance.status,
+    """Write the instance's ``state`` (and the version it runs on, which a migration changes)
+    and the step's ``changes``; InstanceBusy if someone else wrote the instance since it was read."""
+    values = {"definition_id": instance.definition_id, "state": state,
+              "serializer_version": SERIALIZER_VERSION, "status": instance.status,
               "error": instance.error, "updated_at": now, "ended_at": instance.ended_at,
               "version": instance.version + 1}
     connection = session.connection()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.errors import DealflowError
 
 from .api import ProcessEngine
-from .models import EngineTimer, HistoryEvent, ProcessInstance
+from .models import EngineTimer
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(minutes=5)
@@ -49,7 +49,7 @@ def fire_due_timers(engine: ProcessEngine, session_factory: sessionmaker[Session
             except DealflowError as exc:
                 session.rollback()
                 report.failed.append((instance_id, str(exc)))
-                _postpone(session_factory, instance_id, now, str(exc))
+                _postpone(engine, session_factory, instance_id, now, exc)
     return report
 
 
@@ -62,20 +62,15 @@ def _next_due(session: Session, now: datetime) -> int | None:
     return session.scalars(stmt).first()
 
 
-def _postpone(session_factory: sessionmaker[Session], instance_id: int, now: datetime,
-              message: str) -> None:
-    """Keep a failing timer from blocking the sweep, and leave the reason where people see it."""
-    log.warning("timer of process %s failed: %s", instance_id, message)
+def _postpone(engine: ProcessEngine, session_factory: sessionmaker[Session], instance_id: int,
+              now: datetime, error: DealflowError) -> None:
+    """Keep a failing timer from blocking the sweep, and leave the reason (and the element that
+    failed) where designers see it; they may retry it at once from the instance page."""
+    log.warning("timer of process %s failed: %s", instance_id, error)
     with session_factory() as session:
-        instance = session.get(ProcessInstance, instance_id)
-        if instance is None:
-            return
         session.execute(update(EngineTimer).where(
             EngineTimer.instance_id == instance_id, EngineTimer.due_at <= now
         ).values(due_at=now + RETRY_AFTER))
-        instance.error = message
-        session.add(HistoryEvent(
-            instance_id=instance_id, process_key=instance.process_key,
-            business_key=instance.business_key, event="timer_failed", at=now,
-            details={"error": message, "retry_at": (now + RETRY_AFTER).isoformat()}))
+        engine.note_failure(session, instance_id, error, "timer_failed",
+                            details={"retry_at": (now + RETRY_AFTER).isoformat()})
         session.commit()

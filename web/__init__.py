@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         opt_outs,
         out_of_office,
         pools,
+        process_monitor,
         processes,
         quotes,
         record_pages,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     auth.init_app(app)
     app.register_blueprint(processes.bp)
     app.register_blueprint(instances.bp)
+    process_monitor.init_app(app)
     app.register_blueprint(designer.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)

@@ -20,6 +20,9 @@ EVENT_LABELS = {
     "message_received": _l("Message received"),
     "element_completed": _l("Step passed"),
     "data_changed": _l("Data changed"),
+    "instance_migrated": _l("Moved to another version"),
+    "step_retried": _l("Failed step retried"),
+    "retry_failed": _l("Retry failed"),
 }
 
 

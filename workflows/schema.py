@@ -10,6 +10,7 @@ import workflows.calendar.models  # noqa: F401
 import workflows.catalog.models  # noqa: F401
 import workflows.contracts.models  # noqa: F401
 import workflows.dedupe.models  # noqa: F401
+import workflows.instances.models  # noqa: F401
 import workflows.leads.capture_models  # noqa: F401
 import workflows.leads.models  # noqa: F401
 import workflows.merge.models  # noqa: F401

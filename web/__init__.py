@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         opt_outs,
         out_of_office,
         pools,
+        process_diff,
         process_monitor,
         processes,
         quotes,
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     app.register_blueprint(instances.bp)
     process_monitor.init_app(app)
     app.register_blueprint(designer.bp)
+    app.register_blueprint(process_diff.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(approvals.bp)

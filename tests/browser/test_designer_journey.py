@@ -1,6 +1,7 @@
 """In a real browser: a process designer opens the standard pipeline, adds a stage, sees the
 check pin an error on a gateway flow without a condition, fixes it in the properties panel,
-deploys with a note, and the next opportunity a rep creates runs on the new version."""
+deploys with a note, the next opportunity a rep creates runs on the new version, and the
+designer moves an older opportunity onto it, where it goes on through the new stage."""
 
 from __future__ import annotations
 
@@ -64,9 +65,30 @@ def select_element(page, element_id: str) -> None:  # type: ignore[no-untyped-de
     }""", element_id)
 
 
-def test_a_designer_adds_a_stage_fixes_the_check_and_deploys_what_new_deals_run_on(
+def new_deal(rep, live_server: str, sale: dict[str, int], name: str) -> None:  # type: ignore[no-untyped-def]
+    rep.goto(f"{live_server}/opportunities/new")
+    rep.fill("#name", name)
+    rep.select_option("#account_id", str(sale["account"]))
+    rep.select_option("#business_type_id", str(sale["type"]))
+    rep.fill("#amount", "80000")
+    with rep.expect_navigation():
+        rep.click("form.stacked button[type=submit]")
+
+
+def instance_of(container: bootstrap.Container, name: str) -> ProcessInstance:
+    with container.session_factory() as session:
+        deal = session.scalars(select(Opportunity).where(Opportunity.name == name)).one()
+        instance = session.scalars(select(ProcessInstance).where(
+            ProcessInstance.business_key == f"opportunity:{deal.id}")).one()
+        session.expunge(instance)
+        return instance
+
+
+def test_a_designer_adds_a_stage_deploys_it_and_moves_an_older_deal_onto_it(
         container: bootstrap.Container, live_server: str, log_in):
     sale = standard_sale(container)
+    rep = log_in("wang.fang")
+    new_deal(rep, live_server, sale, "Older AGVs")  # on version 1, waiting at its first stage
     errors: list[str] = []
     page = log_in("yang.fan")
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -120,21 +142,26 @@ def test_a_designer_adds_a_stage_fixes_the_check_and_deploys_what_new_deals_run_
     assert "Product demo stage after discovery" in page.locator("tr[data-version='2']").inner_text()
     assert errors == []
 
-    rep = log_in("wang.fang")  # the next deal runs on version 2, through the new stage
-    rep.goto(f"{live_server}/opportunities/new")
-    rep.fill("#name", "Demo-first AGVs")
-    rep.select_option("#account_id", str(sale["account"]))
-    rep.select_option("#business_type_id", str(sale["type"]))
-    rep.fill("#amount", "80000")
-    with rep.expect_navigation():
-        rep.click("form.stacked button[type=submit]")
+    new_deal(rep, live_server, sale, "Demo-first AGVs")  # the next deal runs on version 2, through the new stage
     stages = rep.locator("ol.path li").all_inner_texts()
     assert [s.splitlines()[0] for s in stages[:3]] == ["Discover opportunity", "Product demo", "Opportunity analysis"]
-    with container.session_factory() as session:
-        deal = session.scalars(select(Opportunity).where(Opportunity.name == "Demo-first AGVs")).one()
-        instance = session.scalars(select(ProcessInstance).where(
-            ProcessInstance.business_key == f"opportunity:{deal.id}")).one()
-        assert instance.definition.version == 2
+    assert instance_of(container, "Demo-first AGVs").definition_id != instance_of(container, "Older AGVs").definition_id
+
+    older = instance_of(container, "Older AGVs")  # the designer moves the older deal to version 2
+    page.goto(f"{live_server}/instances/{older.id}")
+    with page.expect_navigation():
+        page.click("#migrate button[type=submit]")
+    assert page.locator("#migration-check").inner_text() == "It can move to version 2."
+    with page.expect_navigation():
+        page.click("button:text-is('Move to version 2')")
+    assert "Moved from version 1 to version 2." in page.locator(".flash").inner_text()
+    assert instance_of(container, "Older AGVs").definition_id == instance_of(container, "Demo-first AGVs").definition_id
+
+    rep.goto(f"{live_server}/opportunities/{older.business_key.split(':')[1]}")  # and it works on, through the new stage
+    with rep.expect_navigation():
+        rep.click("button[name=advance]")
+    assert rep.locator("ol.path li[aria-current=step]").inner_text().startswith("Product demo")
+    assert errors == []
 
 
 def test_a_decision_table_is_edited_in_its_tab_and_kept_in_the_draft(container: bootstrap.Container,

@@ -25,7 +25,15 @@ from workflows.dedupe import Duplicate
 from workflows.inputs import COUNT_CAP, parse_id
 from workflows.leads.cadence import follow_up_now as follow_up_leads
 from workflows.leads.models import POOL_ROLES, Pool
-from workflows.leads.pool_admin import PoolInput, managed_pool, members, remove_member, save_pool, set_member
+from workflows.leads.pool_admin import (
+    PoolInput,
+    managed_pool,
+    managed_pool_ids,
+    members,
+    remove_member,
+    save_pool,
+    set_member,
+)
 from workflows.leads.pools import claim_lead, pools_of
 from workflows.leads.waiting import member_pool, waiting_in
 from workflows.org.service import list_active_users
@@ -63,7 +71,8 @@ class MemberForm(FlaskForm):  # type: ignore[misc]
 def index() -> str:
     with container().session_factory() as session:
         pools = pools_of(session, current_user.viewer)
-    return render_template("pools/index.html", pools=pools)
+        managed = managed_pool_ids(session, current_user.viewer)
+    return render_template("pools/index.html", pools=pools, managed=managed)
 
 
 @bp.get("/pools/<int:pool_id>/waiting")

@@ -71,7 +71,9 @@ def test_a_pool_member_claims_a_recycled_account_from_the_pool_page(login, conta
     rep = login("wang.fang")
     waiting = rep.get(f"/pools/{pool}/waiting").text
     assert PUJIANG in waiting and "zhao.qiang" in waiting  # its last owner
-    assert f"/pools/{pool}/waiting" in rep.get("/pools").text
+    pools = rep.get("/pools").text
+    assert f"/pools/{pool}/waiting" in pools and f'href="/pools/{pool}"' not in pools  # only its admins run it
+    assert f'href="/pools/{pool}"' in login("liu.yang").get("/pools").text
     done = post(rep, f"/pools/{pool}/claim", f"/pools/{pool}/waiting", kind="account", record_id=pujiang)
     assert "The account is yours now." in done.text and PUJIANG not in done.text
     assert owner_of(container, pujiang) == "wang.fang"
@@ -125,4 +127,4 @@ def test_an_owner_releases_an_account_and_may_not_take_it_straight_back(login, c
     assert "you may claim it again from" in back.text and owner_of(container, shenkang) is None
     colleague = login("zhang.wei")
     taken = post(colleague, f"/accounts/{shenkang}/claim", f"/accounts/{shenkang}")
-    assert "The account is yours now." in taken.text and owner_of(container, shenkang) == "zhang.wei"
+    assert "该客户现在归您了。" in taken.text and owner_of(container, shenkang) == "zhang.wei"  # he reads Chinese

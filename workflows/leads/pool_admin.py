@@ -99,6 +99,14 @@ def members(session: Session, pool_id: int) -> list[MemberRow]:
     return [MemberRow(*row) for row in rows]
 
 
+def managed_pool_ids(session: Session, actor: Viewer) -> set[int]:
+    """The pools whose settings and members the actor may change: an admin's all, else those
+    they are a pool admin of."""
+    query = select(Pool.id) if actor.is_admin else select(PoolMember.pool_id).where(
+        PoolMember.user_id == actor.user_id, PoolMember.role == "admin")
+    return set(session.scalars(query))
+
+
 def managed_pool(session: Session, actor: Viewer, pool_id: int) -> Pool:
     """A pool the actor may run; one they merely belong to (or do not) answers "not found"."""
     pool = session.get(Pool, pool_id)

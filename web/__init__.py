@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         processes,
         quotes,
         record_pages,
+        reports,
         saved_views,
         security,
         tasks,
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     app.register_blueprint(admin.bp)
     app.register_blueprint(handover.bp)
     app.register_blueprint(merges.bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(duplicate_rules.bp)
     app.register_blueprint(tokens.bp)
     notifications.init_app(app)

@@ -14,6 +14,11 @@ import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import lintModule from "bpmn-js-bpmnlint";
 import DmnModeler from "dmn-js/lib/Modeler";
 import lintConfig from "./lib/bpmnlint_config.js";
+import translateZhModule from "./lib/translate_zh.js";
+
+// The modelers' own strings (palette, context pad, properties panel, bpmnlint, dmn-js) follow the
+// page's language: Chinese readers get lib/translate_zh.js, everyone else the packages' English.
+const languageModules = document.documentElement.lang.toLowerCase().startsWith("zh") ? [translateZhModule] : [];
 
 function setUp(root) {
   const data = JSON.parse(document.getElementById("design-data").textContent);
@@ -35,7 +40,7 @@ function setUp(root) {
     propertiesPanel: { parent: root.querySelector(".properties-panel") },
     additionalModules: [
       BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatformPropertiesProviderModule,
-      CamundaBehaviorsModule, lintModule,
+      CamundaBehaviorsModule, lintModule, ...languageModules,
     ],
     moddleExtensions: { camunda: camundaModdle },
     linting: { active: true, bpmnlint: lintConfig },
@@ -128,7 +133,7 @@ function setUp(root) {
         const element = registry.get(issue.actualElementId || id);
         const name = element?.businessObject?.name || issue.actualElementId || id;
         entries.push({ id: issue.actualElementId || id, category: issue.category,
-                       text: `${name}: ${issue.message} (bpmnlint ${issue.rule})` });
+                       text: `${name}: ${modeler.get("translate")(issue.message)} (bpmnlint ${issue.rule})` });
       }
     }
     return entries;
@@ -199,7 +204,12 @@ function setUp(root) {
       return;
     }
     if (!dmnEditors.has(file)) {
-      const editor = new DmnModeler({ container: root.querySelector(`.tab-panel[data-file="${CSS.escape(file)}"]`) });
+      // dmn-js 17 drops `common.additionalModules` when it builds a view, so each view gets them.
+      const views = { additionalModules: languageModules };
+      const editor = new DmnModeler({
+        container: root.querySelector(`.tab-panel[data-file="${CSS.escape(file)}"]`),
+        drd: views, decisionTable: views, literalExpression: views, boxedExpression: views,
+      });
       dmnEditors.set(file, editor);
       editor.on("views.changed", () => {
         const viewer = editor.getActiveViewer();

@@ -35,12 +35,10 @@ from engine.deployment import latest_definition
 from engine.drafts import (
     DraftRejected,
     discard_draft,
-    end_draft,
     get_draft,
     list_designs,
     open_design,
     preview_form,
-    require_process,
     require_version,
     restore_version,
     save_draft,
@@ -48,9 +46,7 @@ from engine.drafts import (
     start_from_upload,
     versions,
 )
-from engine.lint import check_design
-from workflows.audit import record
-from workflows.org.models import ROLES
+from workflows.instances.design import deploy_design, design_problems
 
 from .context import container
 from .forms import save
@@ -297,35 +293,17 @@ def describe(problem: Problem) -> str:
 
 
 def _problems(key: str, files: Mapping[str, str]) -> list[Problem]:
-    """What Check shows and deploy must pass: the draft's own rules, then the engine's deploy
-    check with the designers' lint rules (errors block a deploy, warnings do not)."""
-    try:
-        require_process(key, files)
-    except DraftRejected as exc:
-        return exc.details
-    engine = container().engine
-    return check_design(files, set(engine.services), set(engine.functions), ROLES)
+    return design_problems(container().engine, key, files)
 
 
 def _deploy(key: str, files: Mapping[str, str], note: str,
             revision: int | None) -> tuple[ProcessDefinition, bool]:
-    """A new version of ``key`` with its audit entry, and the draft (at ``revision``, the one
-    the designer opened) closed; one unit of work."""
-    engine, user, now = container().engine, _user(), _now()
     try:
         with container().uow() as uow:
-            before = latest_definition(uow.session, key)
-            deployed = [d for d in engine.deploy(uow.session, files, user, note) if d.key == key]
-            if not deployed:
-                raise InvalidInput(_("Not deployed: process %(key)s is not marked executable.", key=key))
-            definition = deployed[0]
-            unchanged = before is not None and before.id == definition.id
-            if not unchanged:
-                record(uow.session, user, "process_deployed", f"process:{key}",
-                       {"version": definition.version, "definition_id": definition.id, "note": note}, now)
-            end_draft(uow.session, key, revision)
+            deployed = deploy_design(uow.session, container().engine, current_user.viewer, key, files, note,
+                                     revision, _now())
             uow.commit()
-            return definition, unchanged
+            return deployed
     except IntegrityError as exc:
         raise Conflict(_("Someone deployed %(key)s at the same moment; see its versions and try again.",
                          key=key)) from exc

@@ -33,6 +33,7 @@ from engine import (
 from workflows.inputs import parse_id
 from workflows.instances import bulk, care
 from workflows.instances.models import OUTCOMES
+from workflows.org.rules import require_designer
 from workflows.org.visibility import Viewer
 
 from . import background
@@ -61,7 +62,7 @@ def init_app(app: Flask) -> None:
 def version(definition_id: int) -> str:
     """The version's diagram with where work waits, time per step, and its running instances."""
     viewer: Viewer = current_user.viewer
-    care.require_designer(viewer)
+    require_designer(viewer)
     at = request.args.get("at", "").strip()[:100] or None
     number = max(1, request.args.get("page", 1, type=int))
     engine = container().engine

@@ -24,9 +24,10 @@ from core.phrases import Phrase
 from engine import MigrationCheck, MigrationRefused, ProcessEngine, ProcessInstance, running_instances
 from workflows.audit import record
 from workflows.org.models import User
+from workflows.org.rules import require_designer
 from workflows.org.visibility import Viewer, viewer_of
 
-from .care import migrate_instance, migration_pair, phrase_values, require_designer, stored_phrase
+from .care import migrate_instance, migration_pair, phrase_values, stored_phrase
 from .models import OUTCOMES, MigrationItem, MigrationJob
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.errors import InvalidInput, NotFound, PermissionDenied, reject_fields
+from core.errors import InvalidInput, NotFound, reject_fields
 from core.phrases import Phrase
 from engine import (
     Migrated,
@@ -24,17 +24,13 @@ from engine import (
     versions_of,
 )
 from workflows.audit import record
+from workflows.org.rules import require_designer
 from workflows.org.visibility import Viewer
 
 REASON_MAX = 500
 HIDDEN = "••••••"
 # Variables whose names say they hold a secret are never shown, whoever looks.
 _SECRET_WORDS = ("password", "passwd", "secret", "token", "api_key", "apikey", "credential", "private_key")
-
-
-def require_designer(viewer: Viewer) -> None:
-    if not viewer.is_designer:
-        raise PermissionDenied(Phrase("Only process designers and administrators may do this"))
 
 
 def subject(instance_id: int) -> str:

@@ -32,6 +32,11 @@ def require_admin(actor: Viewer) -> None:
         raise PermissionDenied(Phrase("Only administrators may manage users and org units"))
 
 
+def require_designer(actor: Viewer) -> None:
+    if not actor.is_designer:
+        raise PermissionDenied(Phrase("Only process designers and administrators may do this"))
+
+
 def required_text_problems(field: str, text: str) -> dict[str, Phrase]:
     if 0 < len(text) <= NAME_MAX:
         return {}

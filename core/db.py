@@ -9,7 +9,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Dialect,
+    Engine,
+    Float,
+    MetaData,
+    cast,
+    create_engine,
+    event,
+    func,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -136,6 +148,14 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def is_postgresql(session_or_engine: Session | Engine) -> bool:
     bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
     return bind.dialect.name == "postgresql"
+
+
+def seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[float]:
+    """Seconds from one timestamp column to another, in the database's own arithmetic (for
+    durations aggregated in SQL: time in a step, time to a decision)."""
+    if is_postgresql(session):
+        return cast(func.extract("epoch", end - start), Float)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

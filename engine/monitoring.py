@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from core.db import seconds_between
+
 from .models import EngineTimer, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
 
 
@@ -90,7 +92,7 @@ def time_per_element(session: Session, definition_id: int) -> list[ElementTime]:
     created, done = aliased(HistoryEvent), aliased(HistoryEvent)
     pairs = (
         select(created.bpmn_id.label("bpmn_id"), created.name.label("name"),
-               _seconds(session, created.at, done.at).label("seconds"))
+               seconds_between(session, created.at, done.at).label("seconds"))
         .join(ProcessInstance, ProcessInstance.id == created.instance_id)
         .join(done, and_(done.task_guid == created.task_guid, done.event == "task_completed"))
         .where(ProcessInstance.definition_id == definition_id, created.event == "task_created",
@@ -156,13 +158,6 @@ def _waits_at(bpmn_id: str) -> ColumnElement[bool]:
         exists().where(HumanTask.instance_id == ProcessInstance.id, HumanTask.bpmn_id == bpmn_id),
         exists().where(EngineTimer.instance_id == ProcessInstance.id, EngineTimer.bpmn_id == bpmn_id),
     )
-
-
-def _seconds(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
-    """Seconds between two timestamps, in the database's own arithmetic."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", end - start)
-    return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
 def _duration(seconds: Any) -> timedelta:

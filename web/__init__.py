@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         quotes,
         record_pages,
         reports,
+        reports_pipeline,
         saved_views,
         security,
         tasks,
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     app.register_blueprint(handover.bp)
     app.register_blueprint(merges.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(reports_pipeline.bp)
     app.register_blueprint(duplicate_rules.bp)
     app.register_blueprint(tokens.bp)
     notifications.init_app(app)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine import HistoryEvent, ProcessInstance
 from workflows.keys import OPPORTUNITY, record_id
+from workflows.reports.stays import follow_stay
 
 from .models import CLOSED, Opportunity, StageVisit
 from .pipeline import closed_status, probability
@@ -59,8 +60,10 @@ def _enter(session: Session, opportunity: Opportunity, event: HistoryEvent) -> N
         StageVisit.opportunity_id == opportunity.id, StageVisit.left_at.is_(None))).first()
     if current is not None:
         current.left_at, current.left_by = event.at, event.actor
-    session.add(StageVisit(opportunity_id=opportunity.id, stage=stage, name=event.name or stage,
-                           probability=chance, entered_at=event.at, entered_by=event.actor))
+    visit = StageVisit(opportunity_id=opportunity.id, stage=stage, name=event.name or stage,
+                       probability=chance, entered_at=event.at, entered_by=event.actor)
+    session.add(visit)
+    follow_stay(session, opportunity, visit, current, status)  # the conversion report's summary
     opportunity.stage, opportunity.stage_name, opportunity.probability = stage, event.name or stage, chance
     opportunity.stage_entered_at = opportunity.updated_at = event.at
     opportunity.status = status

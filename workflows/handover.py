@@ -86,7 +86,9 @@ def hand_over(session: Session, engine: ProcessEngine, actor: Viewer, leaver_id:
             to_pool(lead, pool, now)
         else:
             lead.assign_to(new, now)
-    session.execute(update(Lead).where(Lead.owner == old).values(owner=new))  # converted and lost ones
+            lead.assigned_via = "handover"
+    session.execute(update(Lead).where(Lead.owner == old)  # converted and lost ones
+                    .values(owner=new, assigned_via="handover"))
     session.execute(update(VisitPlan).where(_planned_visit(old)).values(owner=new, updated_at=now))
     record(session, actor.username, "handover", f"user:{leaver.id}",
            {**asdict(done), "successor": new, "leads_to_pool": pool.name if pool else None}, now)

@@ -41,7 +41,7 @@ def assign(call: ServiceCall, now: datetime) -> dict[str, str | None]:
     if rep is None:
         return {"owner": None, "reason": f"{team_name} has no active rep: the lead stays in its pool"}
     lead.assign_to(rep, now)
-    lead.status, lead.team_unit_id = "new", team.id
+    lead.status, lead.team_unit_id, lead.assigned_via = "new", team.id, "rule"
     return {"owner": rep, "reason": f"{method} in {team_name}"}
 
 

@@ -26,6 +26,9 @@ STATUSES = ("new", "working", "qualified", "converted", "disqualified", "pooled"
 HELD = ("new", "working", "qualified")  # being worked by its owner: followed up, counted against max_held
 SIZES = ("1-49", "50-199", "200-999", "1000+")
 POOL_ROLES = ("member", "admin")
+# How a lead's owner came to have it: the lead_intake rules, a manager by hand (or an import or
+# entry for someone else), a claim from a pool, entered by the owner, a leaver's handover.
+ASSIGNED_VIA = ("rule", "manager", "pool", "entered", "handover")
 DEFAULT_RECYCLE_AFTER_DAYS = 30
 DEFAULT_WARN_DAYS_BEFORE = 3
 
@@ -109,6 +112,7 @@ class Lead(Pooled, Base):
         Index("ix_lead_owner_since", "owner", "followup_since"),  # a rep's, oldest contact first
         Index("ix_lead_since_owner", "followup_since", "owner"),  # a team's or everyone's
         Index("ix_lead_followup_stale", "followup_stale", "id"),
+        Index("ix_lead_created_owner", "created_at", "owner"),  # the lead reports' period of creation
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,6 +134,8 @@ class Lead(Pooled, Base):
     match_name: Mapped[str] = mapped_column(String(120), default="", index=True)
     match_company: Mapped[str] = mapped_column(String(200), default="", index=True)
     team_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    # ASSIGNED_VIA: set by each path that gives the lead an owner; None while it waits in a pool.
+    assigned_via: Mapped[str | None] = mapped_column(String(10))
     created_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -67,7 +67,9 @@ def create_lead(session: Session, actor: Viewer | None, data: LeadInput, now: da
         _duplicates(session, values, None, confirmed)
     if owner is None and pool_id is None and actor is not None:
         owner = actor.username
-    lead = Lead(**values, owner=owner, pool_id=pool_id,
+    # Entered for oneself, or given to someone else (a manager's entry, an import for a rep).
+    via = None if owner is None else "entered" if actor is not None and owner == actor.username else "manager"
+    lead = Lead(**values, owner=owner, pool_id=pool_id, assigned_via=via,
                 status="new" if owner else "pooled", assigned_at=now if owner else None,
                 created_by=actor.username if actor else None, created_at=now, updated_at=now)
     refresh_match_columns(lead)

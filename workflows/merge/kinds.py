@@ -160,7 +160,7 @@ KINDS: dict[str, Kind] = {
         fields={**_single("name", "company", "title", "phone", "email", "address", "region", "industry",
                           "size", "source", "rating", "note"),
                 # A lead's status and team go with who has it.
-                "owner": (*_HOLDER, "status", "team_unit_id")},
+                "owner": (*_HOLDER, "status", "team_unit_id", "assigned_via")},
         visible=visible_lead,
         search=lambda term: or_(Lead.name.icontains(term, autoescape=True),
                                 Lead.company.icontains(term, autoescape=True)),

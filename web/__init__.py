@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         quotes,
         record_pages,
         reports,
+        reports_contracts,
         reports_leads,
         reports_pipeline,
         saved_views,
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     app.register_blueprint(handover.bp)
     app.register_blueprint(merges.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(reports_contracts.bp)
     app.register_blueprint(reports_leads.bp)
     app.register_blueprint(reports_pipeline.bp)
     app.register_blueprint(duplicate_rules.bp)

@@ -39,6 +39,7 @@ from workflows.opportunities.tracking import follow_pipeline
 from workflows.org.demo import DemoLogin
 from workflows.org.demo import load_demo as load_demo_org
 from workflows.reminders.daily import DailyReport, run_daily
+from workflows.reports.dashboards import ensure_default_dashboards
 from workflows.services import register as register_services
 from workflows.visits.demo import load_demo_visits
 from workflows.visits.services import SERVICES as VISIT_SERVICES
@@ -142,5 +143,6 @@ def load_demo(container: Container) -> list[DemoLogin]:
         load_demo_pipelines(uow.session, container.engine, now)
         load_demo_approvals(uow.session, container.engine)
         load_demo_visits(uow.session, container.engine, now)
+        ensure_default_dashboards(uow.session, now)
         uow.commit()
     return logins

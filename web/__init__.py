@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         contract_types,
         contracts,
         converters,
+        dashboards,
         designer,
         duplicate_rules,
         errors,
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
         quotes,
         record_pages,
         reports,
+        reports_builder,
         reports_contracts,
         reports_leads,
         reports_pipeline,
@@ -117,6 +119,8 @@ def create_app(settings: Settings | None = None, container: bootstrap.Container 
     app.register_blueprint(handover.bp)
     app.register_blueprint(merges.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(reports_builder.bp)
+    app.register_blueprint(dashboards.bp)
     app.register_blueprint(reports_contracts.bp)
     app.register_blueprint(reports_leads.bp)
     app.register_blueprint(reports_pipeline.bp)

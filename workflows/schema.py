@@ -18,6 +18,7 @@ import workflows.messaging.models  # noqa: F401
 import workflows.opportunities.models  # noqa: F401
 import workflows.org.models  # noqa: F401
 import workflows.reminders.models  # noqa: F401
+import workflows.reports.builder_models  # noqa: F401
 import workflows.reports.stays  # noqa: F401
 import workflows.saved_views  # noqa: F401
 import workflows.visits.models  # noqa: F401

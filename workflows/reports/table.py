@@ -11,7 +11,7 @@ from core.phrases import Phrase
 
 # How a column's values are written: a page formats them for the reader's locale, an
 # export keeps numbers as numbers.
-KINDS = ("text", "count", "money", "percent", "days", "date")
+KINDS = ("text", "count", "number", "money", "percent", "days", "date")
 
 
 @dataclass(frozen=True)

@@ -49,11 +49,7 @@ class Column:
         return self.count - len(self.cards)
 
     def list_params(self) -> dict[str, str]:
-        """The list's filter for exactly this column's opportunities (the other-stages column:
-        every open one, as the list has no "not in these stages" filter)."""
-        if self.kind == "closed":
-            return {"status": self.key}
-        return {"status": "open", "stage": self.key} if self.kind == "open" else {"status": "open"}
+        return stage_list_params(self.kind, self.key)
 
 
 @dataclass(frozen=True)
@@ -62,6 +58,14 @@ class Board:
     business_type: str
     version: int | None  # of the pipeline the columns come from; None when none is deployed
     columns: list[Column]
+
+
+def stage_list_params(kind: str, key: str) -> dict[str, str]:
+    """The opportunity list's filter for exactly one stage's opportunities (a board column, a
+    funnel row); "other stages" gets every open one, as the list has no "not in these stages"."""
+    if kind == "closed":
+        return {"status": key}
+    return {"status": "open", "stage": key} if kind == "open" else {"status": "open"}
 
 
 def latest_stages(session: Session, engine: ProcessEngine,

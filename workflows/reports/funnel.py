@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from core.phrases import Phrase
 from engine import ProcessEngine
 from workflows.inputs import Checker, parse_id
-from workflows.opportunities.board import CLOSED_STATUSES, STATUS_NAMES, latest_stages
+from workflows.opportunities.board import CLOSED_STATUSES, STATUS_NAMES, latest_stages, stage_list_params
 from workflows.opportunities.models import BusinessType, Opportunity
 from workflows.opportunities.queries import money_of_cents
 from workflows.opportunities.service import business_types
@@ -56,10 +56,7 @@ class FunnelStage:
     weighted: Decimal
 
     def list_params(self) -> dict[str, str]:
-        """The opportunity list's filter for exactly this row (other stages: every open one)."""
-        if self.kind == "closed":
-            return {"status": self.key}
-        return {"status": "open", "stage": self.key} if self.kind == "open" else {"status": "open"}
+        return stage_list_params(self.kind, self.key)
 
 
 @dataclass(frozen=True)

@@ -257,7 +257,7 @@ def test_a_first_change_to_the_default_leaves_everyone_elses_alone(login, deals)
     default_ids = tile_ids(rep)
     rep.post(f"/dashboards/tiles/{default_ids[0]}/remove", data={"csrf_token": token})
     assert tiles(rep) == ["My activities by month", "My leads by status"]
-    assert tiles(login("zhang.wei")) == ["My open pipeline by stage", "My activities by month", "My leads by status"]
+    assert tiles(login("zhang.wei")) == ["我的进行中管道（按阶段）", "我的活动（按月）", "我的线索（按状态）"]  # in his language
     assert rep.post(f"/dashboards/tiles/{default_ids[1]}/remove", data={"csrf_token": token}).status_code == 404
 
 

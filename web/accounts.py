@@ -49,7 +49,7 @@ from workflows.org.service import list_active_users
 from workflows.org.visibility import Viewer
 
 from .activities import ActivityForm
-from .choices import choices
+from .choices import choices, unit_choices
 from .context import container
 from .contracts import CONTRACT_STATUS_LABELS
 from .forms import field_messages, save, typed
@@ -62,7 +62,7 @@ bp = Blueprint("accounts", __name__)
 PER_PAGE = 25
 CATEGORY_LABELS = {"ordinary": _l("Ordinary"), "vip": _l("VIP"), "strategic": _l("Strategic")}
 TYPE_LABELS = {"end_customer": _l("End customer"), "channel": _l("Channel partner"), "partner": _l("Partner")}
-FILTERS = ("q", "category", "account_type", "region", "owner", "scope", "no_contact")
+FILTERS = ("q", "category", "account_type", "region", "unit", "owner", "scope", "no_contact")
 SCOPE_LABELS = {"": _l("Accounts I may see"), "pool": _l("Waiting in my pools")}
 
 
@@ -120,13 +120,15 @@ def index() -> str:
         query.pop("no_contact", None)
     where = AccountFilter(search=query.get("q", ""), category=query.get("category", ""),
                           account_type=query.get("account_type", ""), region=query.get("region", ""),
-                          owner=query.get("owner", ""), scope=query.get("scope", ""),
+                          unit_id=parse_id(query.get("unit", "")), owner=query.get("owner", ""),
+                          scope=query.get("scope", ""),
                           no_contact=int(query["no_contact"]) if "no_contact" in query else None)
     page = max(1, request.args.get("page", 1, type=int))
     now = _now()
     with container().session_factory() as session:
         accounts, total = list_accounts(session, viewer, where, page, PER_PAGE, now)
-        choices = {"regions": regions(session, viewer), "owners": _owner_choices(session, viewer)}
+        choices = {"regions": regions(session, viewer), "owners": _owner_choices(session, viewer),
+                   "units": unit_choices(session, viewer)}
     return render_template("accounts/index.html", accounts=accounts, total=total, page=page,
                            pages=ceil(total / PER_PAGE), query=query, now=now, **choices)
 

@@ -46,7 +46,7 @@ from workflows.org.visibility import Viewer
 from workflows.saved_views import saved_views
 
 from .activities import ActivityForm
-from .choices import choices
+from .choices import choices, unit_choices
 from .context import container
 from .forms import field_messages, save, typed
 from .i18n import message_of, translated
@@ -103,9 +103,10 @@ def index() -> str:
         leads, total = list_leads(session, viewer, found, now, page, PER_PAGE)
         people = list_active_users(session, viewer) if viewer.is_manager or viewer.is_admin else []
         saved = saved_views(session, viewer, "lead")
+        units = unit_choices(session, viewer)
     return render_template("leads/index.html", leads=leads, total=total, page=page, filter=found,
                            params=found.params(), now=now, pages=ceil(min(total, COUNT_CAP) / PER_PAGE),
-                           people=people, saved=saved, statuses=STATUSES,
+                           people=people, saved=saved, statuses=STATUSES, units=units,
                            any_contact=replace(found, no_contact=None).params())
 
 

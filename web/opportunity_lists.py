@@ -22,13 +22,15 @@ from workflows.opportunities.queries import (
 from workflows.opportunities.service import business_types
 from workflows.org.visibility import Viewer
 
+from .choices import unit_choices
 from .context import container
 from .opportunities import STATUS_LABELS
 
 bp = Blueprint("opportunity_lists", __name__)
 FILTER_LABELS = {
-    "business_type": _l("Business type"), "stage": _l("Stage"), "status": _l("Status"), "owner": _l("Owner"),
-    "close_from": _l("Closing from"), "close_to": _l("Closing to"), "q": _l("Name contains"),
+    "business_type": _l("Business type"), "stage": _l("Stage"), "status": _l("Status"),
+    "unit": _l("Org unit"), "owner": _l("Owner"), "close_from": _l("Closing from"),
+    "close_to": _l("Closing to"), "q": _l("Name contains"),
 }
 COLUMNS = (("name", _l("Name")), ("account", _l("Account")), ("business_type", _l("Business type")),
            ("stage", _l("Stage")), ("probability", _l("Probability")), ("amount", _l("Amount")),
@@ -61,4 +63,5 @@ def _choices(session: Session, viewer: Viewer, found: OpportunityFilter) -> dict
         for stage in latest_stages(session, container().engine, business_type)[1]:
             stages.setdefault(stage.key, stage)
     owners = owner_choices(session, viewer) if viewer.is_manager or viewer.is_admin else []
-    return {"business_types": types, "stages": list(stages.values()), "owners": owners}
+    return {"business_types": types, "stages": list(stages.values()), "owners": owners,
+            "units": unit_choices(session, viewer)}

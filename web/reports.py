@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from workflows.org.service import list_active_users
 from workflows.org.visibility import Viewer
-from workflows.reports.scope import Problems, ReportScope, parse_scope, units_in_sight
+from workflows.reports.scope import Problems, ReportScope, parse_scope
 from workflows.reports.table import Table
 
+from .choices import unit_choices
 from .report_export import FORMATS, export
 
 bp = Blueprint("reports", __name__)
@@ -33,9 +34,7 @@ class ScopeChoices:
 def read_scope(session: Session, viewer: Viewer, args: Mapping[str, str],
                problems: Problems) -> tuple[ReportScope, ScopeChoices]:
     scope = parse_scope(session, viewer, args, problems)
-    indent = "\u3000"  # an ideographic space per level of the tree, so the picker shows its shape
-    units = [(unit.id, indent * (unit.path.count("/") - 2) + unit.name)
-             for unit in units_in_sight(session, viewer)]
+    units = unit_choices(session, viewer)
     people = [(u.username, u.display_name) for u in list_active_users(session, viewer)] \
         if viewer.is_manager or viewer.is_admin else []
     return scope, ScopeChoices(units, people)

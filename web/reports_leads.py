@@ -91,12 +91,13 @@ def _chosen(names: Sequence[str]) -> str:
 
 
 def _no_contact_links(scope: ReportScope) -> Callable[[str, int], str]:
-    """Each band's list: the leads or accounts the reader sees that long without contact (the
-    account list narrowed to the chosen person too; the lead list has no owner filter)."""
+    """Each band's list: the leads or accounts that long without contact, in the report's scope."""
+    narrowed = scope.list_params()
+
     def link(kind: str, days: int) -> str:
         if kind == "leads":
-            return url_for("leads.index", scope="visible", no_contact=days)
-        return url_for("accounts.index", no_contact=days, **({"owner": scope.person} if scope.person else {}))
+            return url_for("leads.index", scope="visible", no_contact=days, **narrowed)
+        return url_for("accounts.index", no_contact=days, **narrowed)
     return link
 
 

@@ -85,22 +85,18 @@ def _params(scope: ReportScope, f: PipelineFilter, days: Mapping[str, Any]) -> d
     return {**scope.params(), **{key: str(value) for key, value in chosen.items() if value is not None}}
 
 
-def _owner(scope: ReportScope) -> dict[str, str]:
-    return {"owner": scope.person} if scope.person else {}
-
-
 def _list_url(stage: FunnelStage, scope: ReportScope, f: PipelineFilter) -> str:
     """The opportunity list of exactly a funnel row's opportunities, largest first."""
     days = {"close_from": f.first, "close_to": f.last}
     return url_for("opportunity_lists.index", business_type=f.business_type_id, sort="amount", desc="1",
-                   **stage.list_params(), **_owner(scope),
+                   **stage.list_params(), **scope.list_params(),
                    **{key: value.isoformat() for key, value in days.items() if value is not None})
 
 
 def _waiting_url(stage: str, scope: ReportScope, f: PipelineFilter) -> str:
     """The list of the open opportunities waiting in a stage."""
     return url_for("opportunity_lists.index", business_type=f.business_type_id, status="open", stage=stage,
-                   sort="amount", desc="1", **_owner(scope))
+                   sort="amount", desc="1", **scope.list_params())
 
 
 def _funnel_chart(found: Funnel) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from tests.web.conftest import csrf_token
 from workflows.dedupe import load_default_rules
 from workflows.leads.demo import load_demo_leads
 from workflows.leads.models import Lead, Pool, PoolMember
-from workflows.org.models import User
+from workflows.org.models import OrgUnit, User
 
 
 def demo_leads(container: bootstrap.Container) -> dict[str, int]:
@@ -132,3 +132,26 @@ def test_a_manager_assigns_selected_leads_and_hears_about_each(login, container)
     assert "只有经理可以分配线索" in refused.text
     with container.session_factory() as session:
         assert session.get_one(Lead, leads["孙海"]).owner is None  # a rep may not assign
+
+
+def test_a_manager_narrows_the_lead_list_to_a_unit_or_a_rep(login, container):
+    demo_leads(container)
+    with container.session_factory() as session:
+        owned = dict(session.execute(select(Lead.name, Lead.owner).where(Lead.owner.is_not(None))).all())
+        teams = {name: session.scalars(select(OrgUnit.id).where(OrgUnit.name.contains(name))).one()
+                 for name in ("Team 1", "Team 2")}
+        members = {team: set(session.scalars(select(User.username).where(User.org_unit_id == unit_id)))
+                   for team, unit_id in teams.items()}
+    manager = login("chen.hao")
+
+    def names(url: str) -> set[str]:
+        page = manager.get(url).text
+        return {name for name in owned if f">{name}</a>" in page}
+
+    seen = names("/leads?scope=visible")  # the Shanghai director's: his branch's leads
+    for team, unit_id in teams.items():
+        assert names(f"/leads?scope=visible&unit={unit_id}") == {n for n in seen if owned[n] in members[team]}
+    assert names(f"/leads?scope=visible&unit={teams['Team 1']}") != set()
+    assert names("/leads?scope=visible&owner=wang.fang") == {n for n in seen if owned[n] == "wang.fang"} != set()
+    assert f'<option value="{teams["Team 1"]}" selected>' in manager.get(
+        f"/leads?scope=visible&unit={teams['Team 1']}").text

@@ -125,11 +125,13 @@ def test_another_branchs_manager_sees_none_of_ours(login, container, history):
     assert conversion[1][:3] == ["Discover opportunity", "2", "2"]
 
 
-def test_a_manager_narrows_to_a_team(login, container, history):
-    page = login("chen.hao").get(f"/reports/funnel?business_type={history['sale']}"
-                                 f"&unit={unit(container, 'Team 2')}").text
+def test_a_manager_narrows_to_a_team_and_its_lists_alike(login, container, history):
+    client, team = login("chen.hao"), unit(container, "Team 2")
+    page = client.get(f"/reports/funnel?business_type={history['sale']}&unit={team}").text
     assert {key: cells[2] for key, cells in funnel_rows(page).items() if cells[2] != "0"} == {"negotiation": "1"}
-    assert 'class="scope-note"' in page  # the list cannot narrow to a unit: the page says so
+    assert f"unit={team}" in links(page, "negotiation")
+    listed = client.get(f"/opportunities?unit={team}").text  # zhao.qiang's E only, not Team 1's A or D
+    assert ">E<" in listed and ">A<" not in listed and ">D<" not in listed
 
 
 def test_the_conversion_page_draws_the_heatmap_and_the_table(login, history):

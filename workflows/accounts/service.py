@@ -24,7 +24,7 @@ from workflows.dedupe.sources import refresh_match_columns
 from workflows.inputs import Checker, page_window, parse_id
 from workflows.leads.membership import in_pools_of, is_member
 from workflows.org.models import User
-from workflows.org.visibility import Viewer, can_see_owner, owner_condition
+from workflows.org.visibility import Viewer, can_see_owner, owner_condition, within_unit
 
 from .cadence import not_contacted_for
 from .models import ACCOUNT_TYPES, CATEGORIES, CREDIT_RATINGS, Account, Contact
@@ -61,6 +61,7 @@ class AccountFilter:
     category: str = ""
     account_type: str = ""
     region: str = ""
+    unit_id: int | None = None  # the owner works in this org unit or below it
     owner: str = ""
     scope: str = ""
     no_contact: int | None = None
@@ -145,6 +146,8 @@ def _filter_conditions(where: AccountFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if term := where.search.strip():
         conditions.append(Account.name.icontains(term, autoescape=True))
+    if where.unit_id is not None:
+        conditions.append(within_unit(Account.owner, where.unit_id))
     for column, value in ((Account.category, where.category), (Account.account_type, where.account_type),
                           (Account.region, where.region), (Account.owner, where.owner.strip().lower())):
         if value:

@@ -12,8 +12,8 @@ from sqlalchemy import ColumnElement, Select, false, select
 from sqlalchemy.orm import Session
 
 from core.counting import capped_count
-from workflows.inputs import COUNT_CAP, page_window
-from workflows.org.visibility import Viewer, owner_condition
+from workflows.inputs import COUNT_CAP, page_window, parse_id
+from workflows.org.visibility import Viewer, owner_condition, within_unit
 
 from .follow_up_status import NO_CONTACT_DAYS, not_contacted_for
 from .models import RATINGS, SOURCES, STATUSES, Lead
@@ -29,6 +29,8 @@ class LeadFilter:
     status, source and days without contact. Unknown values are dropped, never applied."""
 
     scope: str = "mine"
+    unit_id: int | None = None  # the owner works in this org unit or below it
+    owner: str | None = None
     no_contact: int | None = None
     rating: str | None = None
     status: str | None = None
@@ -36,8 +38,9 @@ class LeadFilter:
 
     def params(self) -> dict[str, str]:
         """The query-string form: for links and saved views."""
-        values = {"scope": self.scope, "no_contact": self.no_contact, "rating": self.rating,
-                  "status": self.status, "source": self.source}
+        values = {"scope": self.scope, "unit": self.unit_id, "owner": self.owner,
+                  "no_contact": self.no_contact, "rating": self.rating, "status": self.status,
+                  "source": self.source}
         return {key: str(value) for key, value in values.items() if value is not None}
 
 
@@ -48,7 +51,8 @@ def parse_lead_filter(params: Mapping[str, str]) -> LeadFilter:
 
     days = (params.get("no_contact") or "").strip()
     return LeadFilter(
-        scope=one_of("scope", SCOPES) or "mine",
+        scope=one_of("scope", SCOPES) or "mine", unit_id=parse_id(params.get("unit") or ""),
+        owner=(params.get("owner") or "").strip().lower()[:100] or None,
         no_contact=int(days) if days.isdigit() and int(days) in NO_CONTACT_DAYS else None,
         rating=one_of("rating", RATINGS), status=one_of("status", STATUSES), source=one_of("source", SOURCES),
     )
@@ -79,6 +83,10 @@ def _matching(stmt: Select[Any], viewer: Viewer, f: LeadFilter, now: datetime) -
         condition = (owner_condition(viewer, Lead.owner) if owned is None else owned) \
             & not_contacted_for(f.no_contact, now)
         order = [Lead.followup_since, Lead.id]
+    if f.unit_id is not None:
+        condition = condition & within_unit(Lead.owner, f.unit_id)
+    if f.owner is not None:
+        condition = condition & (Lead.owner == f.owner)
     for column, value in ((Lead.rating, f.rating), (Lead.status, f.status), (Lead.source, f.source)):
         if value is not None:
             condition = condition & (column == value)

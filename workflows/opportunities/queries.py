@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 from core.phrases import Phrase
 from workflows.accounts.models import Account
 from workflows.org.models import User
-from workflows.org.visibility import Viewer, owner_condition, visible_usernames
+from workflows.org.visibility import Viewer, owner_condition, visible_usernames, within_unit
 
 from .models import STATUSES, BusinessType, Opportunity
 
-FILTER_KEYS = ("business_type", "stage", "status", "owner", "close_from", "close_to", "q")
+FILTER_KEYS = ("business_type", "stage", "status", "unit", "owner", "close_from", "close_to", "q")
 VIEW_KEYS = (*FILTER_KEYS, "sort", "desc")  # what a saved view keeps: filters and order, not the page
 SORTS: dict[str, tuple[Any, ...]] = {
     "name": (Opportunity.name,), "account": (Account.name,), "business_type": (BusinessType.name,),
@@ -47,6 +47,7 @@ class OpportunityFilter:
     business_type_id: int | None = None
     stage: str | None = None
     status: str | None = None
+    unit_id: int | None = None  # the owner works in this org unit or below it
     owner: str | None = None
     close_from: date | None = None
     close_to: date | None = None
@@ -59,8 +60,9 @@ class OpportunityFilter:
     def params(self) -> dict[str, str]:
         """The query-string form of the filters and order (not the page): for links and saved views."""
         values = {"business_type": self.business_type_id, "stage": self.stage, "status": self.status,
-                  "owner": self.owner, "close_from": self.close_from, "close_to": self.close_to,
-                  "q": self.text, "sort": self.sort if self.sort != DEFAULT_SORT else None,
+                  "unit": self.unit_id, "owner": self.owner, "close_from": self.close_from,
+                  "close_to": self.close_to, "q": self.text,
+                  "sort": self.sort if self.sort != DEFAULT_SORT else None,
                   "desc": "1" if self.descending else None}
         return {key: str(value) for key, value in values.items() if value is not None}
 
@@ -106,9 +108,11 @@ def parse_filter(params: Mapping[str, str]) -> tuple[OpportunityFilter, dict[str
     with the reason, so a bad link narrows nothing and breaks nothing."""
     problems: dict[str, str] = {}
     raw = {key: (params.get(key) or "").strip() for key in (*VIEW_KEYS, "page")}
-    business_type = _number(raw["business_type"])
+    business_type, unit = _number(raw["business_type"]), _number(raw["unit"])
     if raw["business_type"] and business_type is None:
         problems["business_type"] = Phrase("is not a business type")
+    if raw["unit"] and unit is None:
+        problems["unit"] = Phrase("is not an org unit")
     if raw["status"] and raw["status"] not in STATUSES:
         problems["status"] = Phrase("is not one of the allowed values")
     dates = {key: _date(raw[key], key, problems) for key in ("close_from", "close_to")}
@@ -116,6 +120,7 @@ def parse_filter(params: Mapping[str, str]) -> tuple[OpportunityFilter, dict[str
         business_type_id=business_type,
         stage=raw["stage"][:100] or None,
         status=raw["status"] if raw["status"] and "status" not in problems else None,
+        unit_id=unit,
         owner=raw["owner"].lower()[:100] or None,
         close_from=dates["close_from"], close_to=dates["close_to"],
         text=raw["q"][:MAX_TEXT] or None,
@@ -135,6 +140,8 @@ def conditions(viewer: Viewer, f: OpportunityFilter) -> list[ColumnElement[bool]
         where.append(Opportunity.stage == f.stage)
     if f.status:
         where.append(Opportunity.status == f.status)
+    if f.unit_id is not None:
+        where.append(within_unit(Opportunity.owner, f.unit_id))
     if f.owner:
         where.append(Opportunity.owner == f.owner)
     if f.close_from:

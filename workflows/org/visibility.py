@@ -118,6 +118,26 @@ def owner_condition(viewer: Viewer, owner: SQLColumnExpression[str | None]) -> C
     return owner.in_(visible_usernames(viewer))
 
 
+def within_unit(owner: SQLColumnExpression[str | None], unit_id: int) -> ColumnElement[bool]:
+    """``owner`` is someone in the unit or any unit below it; combine it with ``owner_condition``
+    (it narrows what the viewer sees, never widens it)."""
+    path = select(OrgUnit.path).where(OrgUnit.id == unit_id).scalar_subquery()
+    return owner.in_(select(User.username).join(OrgUnit, OrgUnit.id == User.org_unit_id)
+                     .where(OrgUnit.path.startswith(path)))
+
+
+def units_in_sight(session: Session, viewer: Viewer) -> list[OrgUnit]:
+    """The units a viewer may narrow a list or report to: all for an admin, a manager's own
+    subtree, none for a rep (who sees only their own records)."""
+    if viewer.is_admin:
+        query = select(OrgUnit)
+    elif _sees_subtree(viewer):
+        query = select(OrgUnit).where(OrgUnit.path.startswith(viewer.unit_path, autoescape=True))
+    else:
+        return []
+    return list(session.scalars(query.order_by(OrgUnit.path)))
+
+
 def can_see_owner(session: Session, viewer: Viewer, owner_username: str | None) -> bool:
     """Whether a record owned by ``owner_username`` is visible; unowned ones only to admins."""
     if viewer.is_admin:

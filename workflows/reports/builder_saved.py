@@ -19,12 +19,11 @@ from sqlalchemy.orm import Session, selectinload
 from core.errors import NotFound, PermissionDenied, reject_fields
 from core.phrases import Phrase
 from workflows.org.models import ROLES, OrgUnit, User
-from workflows.org.visibility import Viewer
+from workflows.org.visibility import Viewer, units_in_sight
 
 from .builder import ReportDefinition, check_definition
 from .builder_defaults import REPORTS
 from .builder_models import ReportShare, SavedReport
-from .scope import units_in_sight
 
 MAX_NAME = 120
 PER_PAGE = 50

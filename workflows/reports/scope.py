@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, select
+from sqlalchemy import ColumnElement, SQLColumnExpression
 from sqlalchemy.orm import Session
 
 from core.phrases import Phrase
 from workflows.inputs import parse_id
-from workflows.org.models import OrgUnit, User
-from workflows.org.visibility import Viewer, can_see_owner, owner_condition
+from workflows.org.models import OrgUnit
+from workflows.org.visibility import Viewer, can_see_owner, owner_condition, units_in_sight, within_unit
 
 Problems = dict[str, str]
 
@@ -35,27 +35,19 @@ class ReportScope:
         values = {"unit": self.unit_id, "person": self.person}
         return {key: str(value) for key, value in values.items() if value is not None}
 
+    def list_params(self) -> dict[str, str]:
+        """The same scope as the lead, account and opportunity lists' filters, for drill-downs."""
+        values = {"unit": self.unit_id, "owner": self.person}
+        return {key: str(value) for key, value in values.items() if value is not None}
+
     def condition(self, viewer: Viewer, owner: SQLColumnExpression[str | None]) -> ColumnElement[bool]:
         """``owner`` is someone the viewer sees and, when chosen, in the unit or the person."""
         where = owner_condition(viewer, owner)
         if self.person is not None:
             where = where & (owner == self.person)
-        if self.unit_path is not None:
-            where = where & owner.in_(select(User.username).join(OrgUnit, OrgUnit.id == User.org_unit_id)
-                                      .where(OrgUnit.path.startswith(self.unit_path, autoescape=True)))
+        if self.unit_id is not None:
+            where = where & within_unit(owner, self.unit_id)
         return where
-
-
-def units_in_sight(session: Session, viewer: Viewer) -> list[OrgUnit]:
-    """The units a reader may narrow a report to: all for an admin, a manager's own subtree,
-    none for a rep (who sees only their own records)."""
-    if viewer.is_admin:
-        query = select(OrgUnit)
-    elif viewer.is_manager and viewer.unit_path:
-        query = select(OrgUnit).where(OrgUnit.path.startswith(viewer.unit_path, autoescape=True))
-    else:
-        return []
-    return list(session.scalars(query.order_by(OrgUnit.path)))
 
 
 def parse_scope(session: Session, viewer: Viewer, params: Mapping[str, str],

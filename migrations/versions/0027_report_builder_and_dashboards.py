@@ -5,7 +5,7 @@ shared with roles or org units; a dashboard belongs to one user or is a role's d
 holds saved reports as ordered tiles.
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 Create Date: 2026-11-27 14:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0027'
-down_revision: str | None = '0025'
+down_revision: str | None = '0026'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

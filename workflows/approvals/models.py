@@ -54,7 +54,12 @@ class ApprovalDecision(Base):
     or a manager acted for."""
 
     __tablename__ = "approval_decision"
-    __table_args__ = (Index("ix_approval_decision_approver_decided", "approver", "decided_at"),)
+    __table_args__ = (
+        Index("ix_approval_decision_approver_decided", "approver", "decided_at"),
+        # Covers the turnaround report: a period's decisions are read from the index alone.
+        Index("ix_approval_decision_decided_covering", "decided_at", "round_id", "approver", "decision",
+              "reached_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("approval_round.id", ondelete="CASCADE"), index=True)
@@ -65,6 +70,9 @@ class ApprovalDecision(Base):
     decision: Mapped[str] = mapped_column(String(10))
     comment: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the task last reached the approver (created for them or handed to them) before the
+    # decision; None if the engine's history has no such moment (the turnaround leaves it out).
+    reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class OutOfOffice(Base):

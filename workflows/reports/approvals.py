@@ -3,11 +3,12 @@ their decision, how many they decided, and how many of those they approved or re
 
 A task reaches an approver when the engine creates it for them, or when it is handed to
 them later (``task_assigned``, e.g. a handover): the latest of those before the decision,
-read from the engine's history by the task's id. Decisions are the rows the approval
-keeps (``approval_decision``), in the period by the moment they were taken, in scope by
-the owner of the contract decided on, so a manager sees how fast anyone decided on their
-own subtree's contracts. Medians are taken in SQL with window functions, as
-``engine.time_per_element`` takes them.
+which ``approvals.tracking`` reads from the engine's history and keeps on the decision
+(``reached_at``) when it records it; a decision without one is left out. Decisions are the
+rows the approval keeps (``approval_decision``), in the period by the moment they were
+taken (an index on that moment covers the query), in scope by the owner of the contract
+decided on, so a manager sees how fast anyone decided on their own subtree's contracts.
+Medians are taken in SQL with window functions, as ``engine.time_per_element`` takes them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from core.db import seconds_between
 from core.phrases import Phrase
-from engine import HistoryEvent
 from workflows.approvals.models import ApprovalDecision, ApprovalRound
 from workflows.contracts.models import Contract
 from workflows.org.recipients import display_names
@@ -30,7 +30,6 @@ from .contracts import DAY, MoneyFilter, share, utc_start
 from .scope import ReportScope
 from .table import Column, Table
 
-REACHED = ("task_created", "task_assigned")
 SECONDS_PER_DAY = 86400.0
 NOTES = (Phrase("Time is counted from the moment the task reached the approver (created for them, or "
                 "handed to them later) to their decision, in days, weekends and holidays included."),)
@@ -57,18 +56,15 @@ def turnaround(session: Session, viewer: Viewer, scope: ReportScope, f: MoneyFil
 
 def _pairs(session: Session, viewer: Viewer, scope: ReportScope, f: MoneyFilter, time_zone: str) -> CTE:
     """Each decision in the period and scope that has a start: its approver, its decision and
-    the seconds it took. Materialized, so each task's history is looked up once (an index probe
-    on ``task_guid``) for the per-approver and the overall figures alike."""
-    reached = (select(func.max(HistoryEvent.at))
-               .where(HistoryEvent.task_guid == ApprovalDecision.task_guid, HistoryEvent.event.in_(REACHED),
-                      HistoryEvent.at <= ApprovalDecision.decided_at)
-               .correlate(ApprovalDecision).scalar_subquery())
-    seconds = seconds_between(session, reached, ApprovalDecision.decided_at)
+    the seconds it took. Materialized, so the decisions are read once for the per-approver and
+    the overall figures alike."""
+    seconds = seconds_between(session, ApprovalDecision.reached_at, ApprovalDecision.decided_at)
     return (select(ApprovalDecision.approver.label("approver"), ApprovalDecision.decision.label("decision"),
                    seconds.label("seconds"))
             .join(ApprovalRound, ApprovalRound.id == ApprovalDecision.round_id)
             .join(Contract, Contract.id == ApprovalRound.contract_id)
-            .where(ApprovalDecision.decided_at >= utc_start(f.since, time_zone),
+            .where(ApprovalDecision.reached_at.is_not(None),
+                   ApprovalDecision.decided_at >= utc_start(f.since, time_zone),
                    ApprovalDecision.decided_at < utc_start(f.until + DAY, time_zone),
                    scope.condition(viewer, Contract.owner))
             .cte("pairs").prefix_with("MATERIALIZED"))
@@ -77,10 +73,9 @@ def _pairs(session: Session, viewer: Viewer, scope: ReportScope, f: MoneyFilter,
 def _figures(session: Session, pairs: CTE) -> list[tuple[Any, ...]]:
     """Per approver, and for everyone together (the row whose approver is None): decisions,
     approved and rejected shares, median and average days."""
-    timed = pairs.c.seconds.is_not(None)
     keyed = union_all(
-        select(pairs.c.approver.label("key"), pairs.c.decision, pairs.c.seconds).where(timed),
-        select(null().label("key"), pairs.c.decision, pairs.c.seconds).where(timed),
+        select(pairs.c.approver.label("key"), pairs.c.decision, pairs.c.seconds),
+        select(null().label("key"), pairs.c.decision, pairs.c.seconds),
     ).subquery("keyed")
     ranked = select(
         keyed.c.key, keyed.c.decision, keyed.c.seconds,

@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 
 import bootstrap
-from engine import HumanTask, ProcessInstance, ServiceCall, fire_due_timers
+from engine import HumanTask, ProcessDefinition, ProcessInstance, ServiceCall, fire_due_timers
 from tests.diagrams import flows, process, user_task
 from tests.versions import V1, V2, pipeline
 from tests.web.conftest import csrf_token
@@ -190,3 +190,15 @@ def test_a_failed_step_is_shown_where_it_failed_and_retried(login, app, containe
     done = client.post(f"{url}/retry", data={"csrf_token": csrf_token(page)}, follow_redirects=True).text
     assert "The failed step ran again" in done and 'id="failure"' not in done
     assert attribute(done, "data-active") == ["call"]
+
+
+def test_designers_reach_a_versions_monitor_from_the_catalogue_and_the_version_list(login, container):
+    bootstrap.deploy_shipped(container)
+    designer, rep = login("yang.fan"), login("wang.fang")
+    with container.session_factory() as session:
+        definition_id = session.scalars(select(ProcessDefinition.id).where(
+            ProcessDefinition.key == "standard_sale")).one()
+    monitor = f'href="/processes/versions/{definition_id}"'
+    assert monitor in designer.get("/processes").text
+    assert monitor in designer.get("/processes/standard_sale/versions").text
+    assert monitor not in rep.get("/processes").text

@@ -256,3 +256,29 @@ def test_without_the_follow_up_process_the_sweep_waits_and_loses_nothing(contain
         uow.commit()
     assert sorted(bootstrap.follow_up_leads(container).started) == [business_key(LEAD, i) for i in (lead_id, lead_2)]
     assert lead_row(container, lead_id).pool_id is not None
+
+
+def test_a_step_failing_after_the_contact_is_reported_not_hidden_by_cancelling(container, as_, pool, clock):
+    """A designer's version of the cycle runs a script once contact is made; it fails. The cycle
+    must not be cancelled as if nobody waited for the contact: the sweep says why and retries."""
+    [files] = [files for files in bootstrap.shipped_bundles() if "lead_followup.bpmn" in files]
+    failing = {name: (text.decode() if isinstance(text, bytes) else text) for name, text in files.items()}
+    failing["lead_followup.bpmn"] = failing["lead_followup.bpmn"].replace(
+        '<bpmn:sequenceFlow id="flow_contacted" sourceRef="wait_for_contact" targetRef="end_contact_made"/>',
+        '<bpmn:sequenceFlow id="flow_contacted" sourceRef="wait_for_contact" targetRef="thank"/>'
+        '<bpmn:scriptTask id="thank" name="Thank the rep"><bpmn:script>note = thanks_for[owner]</bpmn:script>'
+        '</bpmn:scriptTask><bpmn:sequenceFlow id="flow_thanked" sourceRef="thank" targetRef="end_contact_made"/>')
+    with container.uow() as uow:
+        container.engine.deploy(uow.session, failing)
+        uow.commit()
+    lead_id = new_lead(container, as_, pool)
+    tick(container)
+    cycle = lead_row(container, lead_id).followup_instance_id
+    clock.advance(days=1)
+    run(container, log_activity, as_("zhang.wei"), "lead", lead_id, ActivityInput("call", outcome="Reached"),
+        "Asia/Shanghai", clock.now())
+    report = bootstrap.follow_up_leads(container)
+    assert [key for key, _ in report.failed] == [business_key(LEAD, lead_id)]
+    assert lead_row(container, lead_id).followup_stale  # tried again by the next sweep
+    with container.session_factory() as session:
+        assert session.get_one(ProcessInstance, cycle).status == "running"  # not cancelled

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import DealflowError
-from engine import DefinitionNotFound, ProcessEngine, ServiceCall
+from engine import DefinitionNotFound, NoMatchingWait, ProcessEngine, ServiceCall
 from engine.models import ProcessInstance
 from notifications import Notice, notify
 from workflows.activities.models import CONTACT_KINDS, Activity
@@ -190,7 +190,9 @@ def _locked_stale(session: Session, followed: Followed[R], record_id_: int) -> R
 
 def _end_cycle(session: Session, engine: ProcessEngine, followed: Followed[R], record: R,
                instance_id: int) -> None:
-    """A contact since the cycle began ends it as the diagram says; any other change cancels it."""
+    """A contact since the cycle began ends it as the diagram says; any other change cancels it.
+    Only "nobody waits for that message" falls back to cancelling: a busy instance or a failing
+    step is raised, so the sweep keeps the record stale and says why."""
     contacted, since = record.last_contacted_at, record.followup_since
     if contacted and since and contacted > since:
         try:
@@ -198,7 +200,7 @@ def _end_cycle(session: Session, engine: ProcessEngine, followed: Followed[R], r
                 engine.send_message(session, CONTACT_MESSAGE, followed.key(record.id),
                                     {"contacted_at": contacted.isoformat()})
             return
-        except DealflowError:
+        except NoMatchingWait:
             pass  # not waiting for it any more (recycling under way): cancelled below
     engine.cancel(session, instance_id, None, f"the {followed.kind}'s follow-up was rescheduled")
 

@@ -47,7 +47,7 @@ from .errors import (
 from .forms import FormField, validate_submission
 from .functions import BUILT_IN
 from .locking import INSERT_INSTANCE, adopt, lock
-from .migration import Migrated, MigrationCheck, MigrationRefused, move, waiting_at
+from .migration import Migrated, MigrationCheck, MigrationRefused, move_and_reload, refusals, waiting_at
 from .models import EngineTimer, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate
 from .outline import Element, outline
 from .projection import (
@@ -315,9 +315,10 @@ class ProcessEngine:
         message = str(error)[:2000]
         element = getattr(error, "element_id", None)
         instance.error = message
+        name = self._spec(session, instance.definition_id).element_name(element)
         session.add(HistoryEvent(
             instance_id=instance_id, process_key=instance.process_key, business_key=instance.business_key,
-            event=event, bpmn_id=element, name=self._element_name(session, instance, element), actor=actor,
+            event=event, bpmn_id=element, name=name, actor=actor,
             at=self.clock.now(), details={"error": message, **(details or {})}))
 
     def instance_data(self, session: Session, instance_id: int) -> dict[str, Any]:
@@ -346,7 +347,7 @@ class ProcessEngine:
         for instance in instances:
             workflow = self._load(session, instance)
             at = waiting_at(workflow)
-            reasons = self._refusals(instance, target) or self._move(workflow, target)[1]
+            reasons = refusals(instance, target) or self._move(workflow, target)[1]
             checks.append(MigrationCheck(instance.id, instance.business_key, at, reasons))
         return checks
 
@@ -360,13 +361,13 @@ class ProcessEngine:
         instance = locked.instance
         if instance.definition_id == target.id:
             return Migrated(instance, target.version, target.version, moved=False)
-        refusals = self._refusals(instance, target)
-        if refusals:
-            raise MigrationRefused(refusals)
+        refused = refusals(instance, target)
+        if refused:
+            raise MigrationRefused(refused)
         source = session.get_one(ProcessDefinition, instance.definition_id)
-        workflow, refusals = self._move(self._load(session, instance), target)
-        if refusals:
-            raise MigrationRefused(refusals)
+        workflow, refused = self._move(self._load(session, instance), target)
+        if refused:
+            raise MigrationRefused(refused)
         carried = {row[0]: dict(zip(CARRIED_COLUMNS, row[1:], strict=True)) for row in session.execute(
             select(HumanTask.id, *(getattr(HumanTask, c) for c in CARRIED_COLUMNS))
             .where(HumanTask.instance_id == instance_id))}
@@ -400,40 +401,8 @@ class ProcessEngine:
             raise InstanceNotFound(Phrase("Process version %(id)s does not exist", id=target_id))
         return target
 
-    def _refusals(self, instance: ProcessInstance, target: ProcessDefinition) -> list[Phrase]:
-        """Why an instance cannot move whatever its state: not running, or another process."""
-        if instance.process_key != target.key:
-            return [Phrase("belongs to process %(key)s, not %(target)s", key=instance.process_key,
-                           target=target.key)]
-        if instance.status != "running":
-            return [Phrase("is no longer running")]
-        return []
-
     def _move(self, workflow: BpmnWorkflow, target: ProcessDefinition) -> tuple[BpmnWorkflow, list[Phrase]]:
-        """``workflow`` moved onto ``target`` in memory and read back as it would be stored
-        (so what cannot be loaded is refused before anything is written), or the refusals."""
-        loaded = self.specs.get(target)
-        refusals = move(workflow, loaded, target.version)
-        if refusals:
-            return workflow, refusals
-        try:
-            moved = self.serializer.loads(self.serializer.dumps(workflow), loaded)
-        except Exception as exc:  # any failure to read it back means the move is not safe
-            return workflow, [Phrase("version %(version)s cannot hold its state (%(error)s)",
-                                     version=target.version, error=str(exc))]
-        moved.script_engine = workflow.script_engine
-        return moved, []
-
-    def _element_name(self, session: Session, instance: ProcessInstance, element: str | None) -> str | None:
-        """The name an element of the instance's version has, for history rows written outside a step."""
-        if element is None:
-            return None
-        loaded = self._spec(session, instance.definition_id)
-        for spec in [loaded.spec, *loaded.subprocess_specs.values()]:
-            for task_spec in spec.task_specs.values():
-                if getattr(task_spec, "bpmn_id", None) == element:
-                    return getattr(task_spec, "bpmn_name", None) or element
-        return element
+        return move_and_reload(workflow, self.specs.get(target), target.version, self.serializer)
 
     def _missing_task(self, session: Session, task_id: str) -> None:
         """Why a task was not found: closed (and by whom), gone, or outside what was allowed."""

@@ -35,7 +35,8 @@ from SpiffWorkflow.util.task import TaskState
 from core.errors import Conflict
 from core.phrases import Phrase
 
-from .models import ProcessInstance
+from .models import ProcessDefinition, ProcessInstance
+from .serializer import StateSerializer
 from .specs import LoadedSpec
 
 # Where work stands still: tasks the move must find a place for in the new version.
@@ -118,6 +119,32 @@ def move(workflow: BpmnWorkflow, target: LoadedSpec, version: int) -> list[Phras
                  if part.spec.task_specs.get(task.task_spec.name) is not task.task_spec]
     return [Phrase("'%(element)s' has no place in version %(version)s", element=element, version=version)
             for element in dict.fromkeys(misplaced)]
+
+
+def refusals(instance: ProcessInstance, target: ProcessDefinition) -> list[Phrase]:
+    """Why an instance cannot move whatever its state: not running, or another process."""
+    if instance.process_key != target.key:
+        return [Phrase("belongs to process %(key)s, not %(target)s", key=instance.process_key,
+                       target=target.key)]
+    if instance.status != "running":
+        return [Phrase("is no longer running")]
+    return []
+
+
+def move_and_reload(workflow: BpmnWorkflow, target: LoadedSpec, version: int,
+                    serializer: StateSerializer) -> tuple[BpmnWorkflow, list[Phrase]]:
+    """``workflow`` moved onto ``target`` and read back as it would be stored (so what cannot be
+    loaded is refused before anything is written), or the refusals and the workflow unmoved."""
+    refused = move(workflow, target, version)
+    if refused:
+        return workflow, refused
+    try:
+        moved = serializer.loads(serializer.dumps(workflow), target)
+    except Exception as exc:  # any failure to read it back means the move is not safe
+        return workflow, [Phrase("version %(version)s cannot hold its state (%(error)s)",
+                                 version=version, error=str(exc))]
+    moved.script_engine = workflow.script_engine
+    return moved, []
 
 
 def waiting_at(workflow: BpmnWorkflow) -> list[str]:

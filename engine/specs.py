@@ -50,6 +50,16 @@ class LoadedSpec:
     subprocess_specs: Mapping[str, BpmnProcessSpec]
     starters: Starters = Starters()
 
+    def element_name(self, bpmn_id: str | None) -> str | None:
+        """The name a BPMN element has in this process (or a process it calls), else its id."""
+        if bpmn_id is None:
+            return None
+        for spec in [self.spec, *self.subprocess_specs.values()]:
+            for task_spec in spec.task_specs.values():
+                if getattr(task_spec, "bpmn_id", None) == bpmn_id:
+                    return getattr(task_spec, "bpmn_name", None) or bpmn_id
+        return bpmn_id
+
 
 @dataclass
 class ParseResult:

@@ -14,9 +14,10 @@ from sqlalchemy import func, select, update
 import bootstrap
 from bootstrap import Container
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from engine import fire_due_timers
 from engine.models import HistoryEvent, HumanTask, ProcessInstance
 from notifications.models import Notification
+from tests.cadence import follow_ups as open_follow_ups
+from tests.cadence import team_pool, tick, told
 from tests.usecases import run
 from workflows import handover
 from workflows.accounts import cadence, pools
@@ -37,7 +38,7 @@ from workflows.leads import conversion
 from workflows.leads import pools as lead_pools
 from workflows.leads import service as leads
 from workflows.leads.follow_up_status import no_contact_band
-from workflows.leads.models import Pool, PoolClaim, PoolMember
+from workflows.leads.models import Pool, PoolClaim
 from workflows.leads.waiting import waiting_in
 from workflows.merge.service import MergeInput, merge_records
 from workflows.merge.undo import undo_merge
@@ -46,17 +47,7 @@ from workflows.merge.undo import undo_merge
 @pytest.fixture
 def pool(container: Container, clock, demo) -> int:
     """Team 1's pool: accounts go back after 30 days without contact, with a warning 3 days before."""
-    with container.uow() as uow:
-        [cycle] = [files for files in bootstrap.shipped_bundles() if "account_followup.bpmn" in files]
-        container.engine.deploy(uow.session, cycle)
-        pool = Pool(name="上海公海", recycle_after_days=30, warn_days_before=3, reclaim_after_days=10,
-                    created_at=clock.now())
-        uow.session.add(pool)
-        uow.session.flush()
-        uow.session.add_all([PoolMember(pool_id=pool.id, user_id=demo[name])
-                             for name in ("zhang.wei", "li.na", "wang.fang")])
-        uow.commit()
-        return pool.id
+    return team_pool(container, demo, "account_followup.bpmn", reclaim_after_days=10)
 
 
 def new_account(container: Container, as_, name: str = "华锦汽车零部件集团", category: str = "ordinary",
@@ -70,28 +61,13 @@ def new_contact(container: Container, as_, account_id: int, owner: str = "zhang.
                container.engine.clock.now()).id
 
 
-def tick(container: Container) -> None:
-    """What the scheduler does every few seconds: bring cycles up to date, fire due timers."""
-    bootstrap.follow_up_leads(container)
-    fire_due_timers(container.engine, container.session_factory)
-    bootstrap.follow_up_leads(container)
-
-
 def row(container: Container, account_id: int) -> Account:
     with container.session_factory() as session:
         return session.get_one(Account, account_id)
 
 
 def follow_ups(container: Container, account_id: int) -> list[HumanTask]:
-    with container.session_factory() as session:
-        return list(session.scalars(select(HumanTask).where(
-            HumanTask.business_key == business_key(ACCOUNT, account_id), HumanTask.bpmn_id == "follow_up")))
-
-
-def told(container: Container, username: str) -> list[str]:
-    with container.session_factory() as session:
-        return list(session.scalars(select(Notification.subject).where(
-            Notification.username == username, Notification.kind == "recycled_to_pool").order_by(Notification.id)))
+    return open_follow_ups(container, business_key(ACCOUNT, account_id))
 
 
 def log(container: Container, as_, subject: str, subject_id: int, kind: str, by: str = "zhang.wei") -> None:

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 import bootstrap
 from bootstrap import Container
-from engine import fire_due_timers
 from engine.models import HistoryEvent, HumanTask, ProcessInstance
-from notifications.models import Notification
+from tests.cadence import follow_ups as open_follow_ups
+from tests.cadence import team_pool, tick, told
 from tests.usecases import run
 from workflows.activities.models import Activity
 from workflows.activities.service import ActivityInput, log_activity
@@ -21,23 +21,14 @@ from workflows.keys import LEAD, business_key
 from workflows.leads import cadence, conversion, pools, service
 from workflows.leads.follow_up_status import no_contact_band, no_contact_counts, recycling_between
 from workflows.leads.lists import LeadFilter, list_leads
-from workflows.leads.models import Lead, Pool, PoolMember
+from workflows.leads.models import Lead, Pool
 from workflows.leads.service import LeadInput
 
 
 @pytest.fixture
 def pool(container: Container, clock, demo) -> int:
     """Team 1's pool: recycling after 30 days without contact, a warning 3 days before."""
-    with container.uow() as uow:
-        [cycle] = [files for files in bootstrap.shipped_bundles() if "lead_followup.bpmn" in files]
-        container.engine.deploy(uow.session, cycle)
-        pool = Pool(name="上海公海", recycle_after_days=30, warn_days_before=3, created_at=clock.now())
-        uow.session.add(pool)
-        uow.session.flush()
-        uow.session.add_all([PoolMember(pool_id=pool.id, user_id=demo[name])
-                             for name in ("zhang.wei", "li.na", "wang.fang")])
-        uow.commit()
-        return pool.id
+    return team_pool(container, demo, "lead_followup.bpmn")
 
 
 def new_lead(container: Container, as_, pool: int, rating: str = "warm", owner: str = "zhang.wei") -> int:
@@ -47,28 +38,13 @@ def new_lead(container: Container, as_, pool: int, rating: str = "warm", owner: 
     return lead.id
 
 
-def tick(container: Container) -> None:
-    """What the scheduler does every few seconds: bring cycles up to date, fire due timers."""
-    bootstrap.follow_up_leads(container)
-    fire_due_timers(container.engine, container.session_factory)
-    bootstrap.follow_up_leads(container)
-
-
 def lead_row(container: Container, lead_id: int) -> Lead:
     with container.session_factory() as session:
         return session.get_one(Lead, lead_id)
 
 
 def follow_ups(container: Container, lead_id: int) -> list[HumanTask]:
-    with container.session_factory() as session:
-        return list(session.scalars(select(HumanTask).where(
-            HumanTask.business_key == business_key(LEAD, lead_id), HumanTask.bpmn_id == "follow_up")))
-
-
-def told(container: Container, username: str) -> list[str]:
-    with container.session_factory() as session:
-        return list(session.scalars(select(Notification.subject).where(
-            Notification.username == username, Notification.kind == "recycled_to_pool").order_by(Notification.id)))
+    return open_follow_ups(container, business_key(LEAD, lead_id))
 
 
 def test_an_owned_lead_gets_a_cycle_counted_from_its_assignment_in_its_pool(container, as_, pool, clock):

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.db import seconds_between
+from core.pages import SlicePage
 
 from .models import EngineTimer, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
 
@@ -55,15 +56,7 @@ class RunningInstance:
     waits_at: list[str]  # bpmn ids of its open tasks and waiting timers
 
 
-@dataclass(frozen=True)
-class InstancePage:
-    items: list[RunningInstance]
-    number: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
+InstancePage = SlicePage[RunningInstance]
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ def test_the_dry_run_refuses_the_instance_waiting_at_the_removed_stage_and_clear
         container, versions, as_):
     with container.session_factory() as session:
         checks = {c.instance_id: c for c in bulk.dry_run(session, container.engine, as_("yang.fan"),
-                                                          versions["v1"], versions["v2"]).checks}
+                                                          versions["v1"], versions["v2"]).items}
     negotiate = checks[versions["negotiate"]]
     assert not negotiate.can_move
     assert negotiate.reasons == ["waits at 'Negotiate', which version 2 removed"]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import Clock
 from core.errors import Conflict, DealflowError, NotFound
+from core.pages import SlicePage
 from core.phrases import Phrase
 from engine import MigrationCheck, MigrationRefused, ProcessEngine, ProcessInstance, running_instances
 from workflows.audit import record
@@ -37,17 +38,6 @@ BATCH = 100
 
 
 @dataclass(frozen=True)
-class DryRunPage:
-    checks: list[MigrationCheck]
-    number: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-
-@dataclass(frozen=True)
 class ItemRow:
     instance_id: int
     business_key: str | None
@@ -55,25 +45,14 @@ class ItemRow:
     reasons: list[str]
 
 
-@dataclass(frozen=True)
-class ItemPage:
-    items: list[ItemRow]
-    number: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-
 def dry_run(session: Session, engine: ProcessEngine, viewer: Viewer, source_id: int, target_id: int,
-            number: int = 1, per_page: int = PER_PAGE) -> DryRunPage:
+            number: int = 1, per_page: int = PER_PAGE) -> SlicePage[MigrationCheck]:
     """Which of a page of the version's running instances could move to ``target_id``, and why
     the others could not. Nothing is written."""
     pair = migration_pair(session, viewer, source_id, target_id)
     page = running_instances(session, pair.source.id, number, per_page)
     checks = engine.check_migration(session, [i.id for i in page.items], pair.target.id)
-    return DryRunPage(checks, page.number, page.has_next)
+    return SlicePage(checks, page.number, page.has_next)
 
 
 def start_migration(session: Session, viewer: Viewer, source_id: int, target_id: int,
@@ -114,7 +93,7 @@ def jobs_of(session: Session, viewer: Viewer, source_id: int, limit: int = 10) -
 
 
 def items(session: Session, viewer: Viewer, job_id: int, outcome: str = "", number: int = 1,
-          per_page: int = PER_PAGE) -> ItemPage:
+          per_page: int = PER_PAGE) -> SlicePage[ItemRow]:
     """A page of the job's instances with what became of each (``outcome`` narrows it)."""
     get_job(session, viewer, job_id)
     number = max(1, number)
@@ -127,7 +106,7 @@ def items(session: Session, viewer: Viewer, job_id: int, outcome: str = "", numb
                            .limit(per_page + 1)).all()
     shown = [ItemRow(item.instance_id, key, item.outcome, [stored_phrase(r) for r in item.reasons or []])
              for item, key in rows[:per_page]]
-    return ItemPage(shown, number, len(rows) > per_page)
+    return SlicePage(shown, number, len(rows) > per_page)
 
 
 def start_again(session: Session, viewer: Viewer, job_id: int, now: datetime) -> MigrationJob:

@@ -16,11 +16,14 @@ from sqlalchemy import (
     Dialect,
     Engine,
     Float,
+    Label,
     MetaData,
+    case,
     cast,
     create_engine,
     event,
     func,
+    or_,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
@@ -156,6 +159,20 @@ def seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[flo
     if is_postgresql(session):
         return cast(func.extract("epoch", end - start), Float)
     return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+def numbered(group: Any, value: Any) -> tuple[Label[int], Label[int]]:
+    """Window columns numbering ``value`` in order within ``group`` (``n``) and counting the
+    group (``total``): select them beside the group and value, then take ``median`` over that."""
+    return (func.row_number().over(partition_by=group, order_by=value).label("n"),
+            func.count().over(partition_by=group).label("total"))
+
+
+def median(n: Any, total: Any, value: Any) -> ColumnElement[Any]:
+    """The median per group of rows ``numbered``: the middle value of an odd count, the mean of
+    the two middle ones of an even count, on every database (SQLite has no percentile)."""
+    middle = or_(n == (total + 1) // 2, n == (total + 2) // 2)
+    return func.avg(case((middle, value)))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

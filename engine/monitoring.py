@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from core.db import seconds_between
+from core.db import median, numbered, seconds_between
 from core.pages import SlicePage
 
 from .models import EngineTimer, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
@@ -92,16 +92,11 @@ def time_per_element(session: Session, definition_id: int) -> list[ElementTime]:
                created.bpmn_id.is_not(None))
         .cte("pairs")
     )
-    ranked = select(
-        pairs.c.bpmn_id, pairs.c.name, pairs.c.seconds,
-        func.row_number().over(partition_by=pairs.c.bpmn_id, order_by=pairs.c.seconds).label("n"),
-        func.count().over(partition_by=pairs.c.bpmn_id).label("total"),
-    ).cte("ranked")
-    # The middle one of an odd count, the two middle ones of an even count (integer halves).
-    middle = or_(ranked.c.n == (ranked.c.total + 1) // 2, ranked.c.n == (ranked.c.total + 2) // 2)
+    ranked = select(pairs.c.bpmn_id, pairs.c.name, pairs.c.seconds,
+                    *numbered(pairs.c.bpmn_id, pairs.c.seconds)).cte("ranked")
     rows = session.execute(
         select(ranked.c.bpmn_id, func.max(ranked.c.name), func.count(), func.avg(ranked.c.seconds),
-               func.avg(case((middle, ranked.c.seconds))))
+               median(ranked.c.n, ranked.c.total, ranked.c.seconds))
         .group_by(ranked.c.bpmn_id).order_by(ranked.c.bpmn_id)).all()
     return [ElementTime(bpmn_id, name or bpmn_id, count, _duration(average), _duration(median))
             for bpmn_id, name, count, average, median in rows]

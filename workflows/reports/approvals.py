@@ -16,10 +16,10 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, case, func, null, or_, select, union_all
+from sqlalchemy import CTE, ColumnElement, case, func, null, select, union_all
 from sqlalchemy.orm import Session
 
-from core.db import seconds_between
+from core.db import median, numbered, seconds_between
 from core.phrases import Phrase
 from workflows.approvals.models import ApprovalDecision, ApprovalRound
 from workflows.contracts.models import Contract
@@ -77,16 +77,11 @@ def _figures(session: Session, pairs: CTE) -> list[tuple[Any, ...]]:
         select(pairs.c.approver.label("key"), pairs.c.decision, pairs.c.seconds),
         select(null().label("key"), pairs.c.decision, pairs.c.seconds),
     ).subquery("keyed")
-    ranked = select(
-        keyed.c.key, keyed.c.decision, keyed.c.seconds,
-        func.row_number().over(partition_by=keyed.c.key, order_by=keyed.c.seconds).label("n"),
-        func.count().over(partition_by=keyed.c.key).label("total"),
-    ).cte("ranked")
-    # The middle one of an odd count, the two middle ones of an even count (integer halves).
-    middle = or_(ranked.c.n == (ranked.c.total + 1) // 2, ranked.c.n == (ranked.c.total + 2) // 2)
+    ranked = select(keyed.c.key, keyed.c.decision, keyed.c.seconds,
+                    *numbered(keyed.c.key, keyed.c.seconds)).cte("ranked")
     found = session.execute(
         select(ranked.c.key, func.count(), _count(ranked.c.decision == "approve"),
-               _count(ranked.c.decision == "reject"), func.avg(case((middle, ranked.c.seconds))),
+               _count(ranked.c.decision == "reject"), median(ranked.c.n, ranked.c.total, ranked.c.seconds),
                func.avg(ranked.c.seconds))
         .group_by(ranked.c.key)).all()
     return [(key, count, share(approved, count), share(rejected, count), _days(median), _days(average))

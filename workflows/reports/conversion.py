@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, null, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, null, select, true
 from sqlalchemy.orm import Session
 
-from core.db import is_postgresql
+from core.db import is_postgresql, median, numbered
 from core.phrases import Phrase
 from engine import ProcessEngine
 from engine.deployment import latest_definition
@@ -164,11 +164,8 @@ def _medians(session: Session, where: list[ColumnElement[bool]], began: Bounds) 
              .join(Opportunity, Opportunity.id == PipelineStay.opportunity_id)
              .where(*where, PipelineStay.seconds.is_not(None), *_within(PipelineStay.entered_at, began))
              .subquery())
-    ranked = select(stays.c.stage, stays.c.seconds, func.row_number().over(
-        partition_by=stays.c.stage, order_by=stays.c.seconds).label("n"),
-        func.count().over(partition_by=stays.c.stage).label("total")).subquery()
-    middle = or_(ranked.c.n == (ranked.c.total + 1) // 2, ranked.c.n == (ranked.c.total + 2) // 2)
-    return dict(session.execute(select(ranked.c.stage, func.avg(case((middle, ranked.c.seconds))))
+    ranked = select(stays.c.stage, stays.c.seconds, *numbered(stays.c.stage, stays.c.seconds)).subquery()
+    return dict(session.execute(select(ranked.c.stage, median(ranked.c.n, ranked.c.total, ranked.c.seconds))
                                 .group_by(ranked.c.stage)).all())
 
 

@@ -98,8 +98,11 @@ def test_the_dry_run_refuses_the_instance_waiting_at_the_removed_stage_and_clear
 
 def test_moved_instances_go_through_the_added_stage_to_the_end(container, versions, as_, clock: ManualClock):
     qualify_task = open_task(container, versions["qualify"])
-    with container.uow() as uow:  # a claim made before the move stays
+    due = clock.now() + timedelta(days=3)
+    with container.uow() as uow:  # a claim, data given to the waiting task and a due date stay
         container.engine.assign(uow.session, qualify_task.id, "li.na", "yang.fan")
+        container.engine.update_data(uow.session, versions["qualify"], {"budget": "¥80,000"}, "yang.fan")
+        uow.session.get_one(HumanTask, qualify_task.id).due_at = due
         uow.commit()
     clock.advance(hours=1)
     for stage in ("qualify", "propose", "sign"):
@@ -111,7 +114,9 @@ def test_moved_instances_go_through_the_added_stage_to_the_end(container, versio
 
     task = open_task(container, versions["qualify"])
     assert (task.id, task.assignee, task.definition_id) == (qualify_task.id, "li.na", versions["v2"])
-    assert task.created_at == qualify_task.created_at
+    assert (task.created_at, task.due_at) == (qualify_task.created_at, due)
+    with container.session_factory() as session:
+        assert container.engine.instance_data(session, versions["qualify"])["budget"] == "¥80,000"
     assert run_to_end(container, versions["qualify"]) == ["Qualify", "Review", "Propose", "Sign"]
     assert run_to_end(container, versions["propose"]) == ["Propose", "Sign"]
     assert run_to_end(container, versions["sign"]) == ["Sign"]

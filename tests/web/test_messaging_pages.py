@@ -120,6 +120,7 @@ def test_the_leads_ticked_in_the_list_are_sent_to_and_one_unsubscribes_without_l
     page = finished(rep, sent.location)
     assert "Finished: 3 of 3 recipients" in page and "Skipped: no email address" in page
     assert sorted(received(relay)) == ["emily@parts.example", "li@port.example"]
+    assert len(set(relay[0].peers)) == 1  # both over one connection to the mail server
     skipped = rep.get(sent.location + "?outcome=no_address").text
     assert "Chen Jie" in skipped and "Emily Zhou" not in skipped
 

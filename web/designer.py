@@ -46,7 +46,7 @@ from engine.drafts import (
     start_from_upload,
     versions,
 )
-from workflows.instances.design import deploy_design, design_problems
+from workflows.instances.design import DesignRefused, deploy_design, design_problems
 
 from .context import container
 from .forms import save
@@ -54,7 +54,6 @@ from .i18n import message_of, translated
 
 bp = Blueprint("designer", __name__)
 PER_PAGE = 20
-MAX_NOTE = 2000
 # The shipped diagram each kind of new process starts from, with the DMN tables of its folder.
 TEMPLATES = {
     "pipeline": (_l("Sales pipeline (like Standard sale)"), "standard_sale.bpmn"),
@@ -181,16 +180,12 @@ def deploy(key: str) -> Response | tuple[Response, int]:
     payload = _payload()
     files = _files(payload)
     note = str(payload.get("note") or "").strip()
-    if not note or len(note) > MAX_NOTE:
-        return jsonify(error=_("Write a change note (at most %(count)s characters): what changed and why.",
-                               count=MAX_NOTE), field="note"), 400
-    problems = _problems(key, files)
-    errors = sum(p.blocking for p in problems)
-    if errors:
+    try:
+        definition, unchanged = _deploy(key, files, note, _optional_int(payload.get("revision")))
+    except DesignRefused as exc:
         return jsonify(error=ngettext("Not deployed: the check found %(num)d error.",
-                                      "Not deployed: the check found %(num)d errors.", errors),
-                       problems=[_problem_json(p) for p in problems]), 400
-    definition, unchanged = _deploy(key, files, note, _optional_int(payload.get("revision")))
+                                      "Not deployed: the check found %(num)d errors.", exc.errors),
+                       problems=[_problem_json(p) for p in exc.details]), 400
     message = (_("Nothing to deploy: the files are the same as version %(version)s. The draft is closed.",
                  version=definition.version) if unchanged else
                _("Version %(version)s of %(key)s is deployed; new instances start on it.",

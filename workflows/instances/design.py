@@ -22,6 +22,17 @@ from workflows.org.models import ROLES
 from workflows.org.rules import require_designer
 from workflows.org.visibility import Viewer
 
+MAX_NOTE = 2000
+
+
+class DesignRefused(InvalidInput):
+    """The check found errors; ``details`` holds every problem (warnings too) for the page to pin."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.errors = sum(problem.blocking for problem in problems)
+        super().__init__(Phrase("Not deployed: the check found errors"))
+        self.details = problems
+
 
 def design_problems(engine: ProcessEngine, key: str, files: Mapping[str, str]) -> list[Problem]:
     """The draft's own rules (it holds process ``key``), then the engine's deploy check with the
@@ -36,8 +47,15 @@ def design_problems(engine: ProcessEngine, key: str, files: Mapping[str, str]) -
 def deploy_design(session: Session, engine: ProcessEngine, actor: Viewer, key: str, files: Mapping[str, str],
                   note: str, revision: int | None, now: datetime) -> tuple[ProcessDefinition, bool]:
     """A new version of ``key`` (or, for files identical to the latest, that one: ``True``),
-    audited, with the draft the designer opened (at ``revision``) closed."""
+    audited, with the draft the designer opened (at ``revision``) closed. Only with a change
+    note, and only when the check finds no error (DesignRefused lists what it found)."""
     require_designer(actor)
+    if not 0 < len(note) <= MAX_NOTE:
+        raise InvalidInput(Phrase("Write a change note (at most %(count)s characters): what changed and why.",
+                                  count=MAX_NOTE))
+    problems = design_problems(engine, key, files)
+    if any(problem.blocking for problem in problems):
+        raise DesignRefused(problems)
     before = latest_definition(session, key)
     deployed = [d for d in engine.deploy(session, files, actor.username, note) if d.key == key]
     if not deployed:

@@ -26,9 +26,10 @@ from workflows.org.models import User
 from workflows.org.recipients import display_names
 from workflows.org.visibility import Viewer
 
+from .choices import people_choices
 from .context import container
 from .forms import field_messages
-from .visits import STATUS_LABELS, people_choices
+from .visits import STATUS_LABELS
 
 bp = Blueprint("calendar", __name__)
 VIEW_LABELS = {"day": _l("Day"), "week": _l("Week"), "month": _l("Month")}

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 from wtforms import SelectChoice
 
+from workflows.org.service import list_active_users
 from workflows.org.visibility import Viewer, units_in_sight
 
 
@@ -22,3 +23,10 @@ def unit_choices(session: Session, viewer: Viewer) -> list[tuple[int, str]]:
     level, so the picker shows the tree's shape; none for a rep."""
     return [(unit.id, "\u3000" * (unit.path.count("/") - 2) + unit.name)
             for unit in units_in_sight(session, viewer)]
+
+
+def people_choices(session: Session, viewer: Viewer) -> list[tuple[str, str]]:
+    """Whom a manager may pick to see; nobody for a rep, who sees only their own."""
+    if not (viewer.is_manager or viewer.is_admin):
+        return []
+    return [(u.username, u.display_name) for u in list_active_users(session, viewer)]

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from core.errors import NotFound, PermissionDenied
 from engine import ProcessDefinition
 from engine.diffing import Change, diff_definitions, process_source
+from engine.drafts import require_version
 
 from .context import container
 
@@ -63,11 +64,7 @@ def _versions(session: Session, key: str) -> list[ProcessDefinition]:
 def _pick(session: Session, key: str, version: int | None, default: ProcessDefinition) -> ProcessDefinition:
     if version is None or version == default.version:
         return default
-    found = session.scalars(select(ProcessDefinition).where(
-        ProcessDefinition.key == key, ProcessDefinition.version == version)).first()
-    if found is None:
-        raise NotFound(_("Process %(key)s has no version %(version)s.", key=key, version=version))
-    return found
+    return require_version(session, key, version)
 
 
 def _with(choices: list[ProcessDefinition], *chosen: ProcessDefinition) -> list[ProcessDefinition]:

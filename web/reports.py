@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from workflows.org.service import list_active_users
 from workflows.org.visibility import Viewer
 from workflows.reports.scope import Problems, ReportScope, parse_scope
 from workflows.reports.table import Table
 
-from .choices import unit_choices
+from .choices import people_choices, unit_choices
 from .report_export import FORMATS, export
 
 bp = Blueprint("reports", __name__)
@@ -35,9 +35,7 @@ def read_scope(session: Session, viewer: Viewer, args: Mapping[str, str],
                problems: Problems) -> tuple[ReportScope, ScopeChoices]:
     scope = parse_scope(session, viewer, args, problems)
     units = unit_choices(session, viewer)
-    people = [(u.username, u.display_name) for u in list_active_users(session, viewer)] \
-        if viewer.is_manager or viewer.is_admin else []
-    return scope, ScopeChoices(units, people)
+    return scope, ScopeChoices(units, people_choices(session, viewer))
 
 
 def respond(table: Table, name: str, template: str, **context: Any) -> str | Response:
@@ -46,6 +44,11 @@ def respond(table: Table, name: str, template: str, **context: Any) -> str | Res
     if fmt in FORMATS:
         return export(table, name, fmt)
     return render_template(template, table=table, **context)
+
+
+def chart_number(value: Decimal | int | float | None) -> float:
+    """A figure for a chart, which plots numbers; the table keeps the exact Decimal."""
+    return float(value or 0)
 
 
 @bp.get("/reports")

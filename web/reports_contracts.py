@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
 from math import ceil
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +33,7 @@ from workflows.reports.table import Table
 from .context import container
 from .i18n import translated
 from .report_export import FORMATS
-from .reports import ScopeChoices, read_scope, respond
+from .reports import ScopeChoices, chart_number, read_scope, respond
 
 bp = Blueprint("reports_contracts", __name__)
 OVERDUE_PER_PAGE = 50
@@ -138,7 +137,7 @@ def _chart(table: Table, series: Sequence[Series], horizontal: bool = False) -> 
     columns = {column.key: (index, column) for index, column in enumerate(table.columns)}
     shown = table.rows[:CHART_ROWS] if horizontal else table.rows
     datasets = [{"type": kind, "label": translated(columns[key][1].label),
-                 "data": [_number(row[columns[key][0]]) for row in shown], "backgroundColor": colour,
+                 "data": [chart_number(row[columns[key][0]]) for row in shown], "backgroundColor": colour,
                  "borderColor": colour, **({} if horizontal else {"yAxisID": axis})}
                 for key, kind, axis, colour in series]
     scales: dict[str, Any] = {}
@@ -149,11 +148,6 @@ def _chart(table: Table, series: Sequence[Series], horizontal: bool = False) -> 
             scale["ticks"] = {"precision": 0}
     return {"type": "bar", "data": {"labels": [translated(row[0]) for row in shown], "datasets": datasets},
             "options": {"scales": scales, **({"indexAxis": "y"} if horizontal else {})}}
-
-
-def _number(value: Decimal | int | float | None) -> float:
-    """A figure for the chart (which plots numbers; the table keeps the exact Decimal)."""
-    return float(value or 0)
 
 
 def _today() -> date:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +24,7 @@ from workflows.reports.table import Table
 from .activities import UNIT_LABELS
 from .context import container
 from .i18n import translated
-from .reports import read_scope, respond
+from .reports import chart_number, read_scope, respond
 
 bp = Blueprint("reports_leads", __name__)
 COLOURS = ("#2563eb", "#16a34a", "#f59e0b", "#db2777", "#7c3aed", "#0891b2", "#9ca3af")
@@ -158,7 +157,7 @@ def _ranking_chart(ranked: Sequence[activity.Ranked], by: str) -> dict[str, Any]
     if by == "activity":
         label, data = _("Activities"), [item.activities for item in ranked]
     else:
-        label, data = _("Won amount"), [_number(item.won_amount) for item in ranked]
+        label, data = _("Won amount"), [chart_number(item.won_amount) for item in ranked]
     chart = _bars([item.name for item in ranked], [(label, data)])
     chart["options"] = {"indexAxis": "y", "scales": {"x": {"beginAtZero": True, "ticks": {"precision": 0}}}}
     return chart
@@ -170,11 +169,6 @@ def _bars(labels: list[str], series: Sequence[tuple[str, Sequence[Any]]]) -> dic
                      "datasets": [{"label": label, "data": list(data), "backgroundColor": COLOURS[i]}
                                   for i, (label, data) in enumerate(series)]},
             "options": {"scales": {"y": {"beginAtZero": True, "ticks": {"precision": 0}}}}}
-
-
-def _number(amount: Decimal) -> float:
-    """An amount for the chart (which plots numbers; the table keeps the exact Decimal)."""
-    return float(amount)
 
 
 def _now() -> datetime:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, request, url_for
@@ -31,7 +30,7 @@ from workflows.reports.table import Table
 
 from .context import container
 from .i18n import percent, select_timezone, translated
-from .reports import read_scope, respond
+from .reports import chart_number, read_scope, respond
 
 bp = Blueprint("reports_pipeline", __name__)
 AMOUNT_COLOUR, WEIGHTED_COLOUR, WON_COLOUR = "#93c5fd", "#2563eb", "#16a34a"
@@ -107,9 +106,9 @@ def _funnel_chart(found: Funnel) -> dict[str, Any]:
         "data": {
             "labels": [f"{translated(s.name)} ({s.count})" for s in shown],
             "datasets": [
-                {"label": _("Amount"), "data": [_number(s.amount) for s in shown],
+                {"label": _("Amount"), "data": [chart_number(s.amount) for s in shown],
                  "backgroundColor": [WON_COLOUR if s.kind == "closed" else AMOUNT_COLOUR for s in shown]},
-                {"label": _("Weighted amount"), "data": [_number(s.weighted) for s in shown],
+                {"label": _("Weighted amount"), "data": [chart_number(s.weighted) for s in shown],
                  "backgroundColor": WEIGHTED_COLOUR},
             ],
         },
@@ -153,11 +152,6 @@ def _labels(found: Conversion) -> dict[str, str]:
         labels[s.element_id] = moved if s.median_days is None else \
             _("%(moved)s · median %(days).1f days", moved=moved, days=s.median_days)
     return labels
-
-
-def _number(amount: Decimal) -> float:
-    """An amount for the chart (which plots numbers; the table keeps the exact Decimal)."""
-    return float(amount)
 
 
 def _empty() -> Table:

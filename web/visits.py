@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField, TextAreaField
 
@@ -22,7 +21,6 @@ from workflows.activities.models import Activity
 from workflows.activities.records import record_path
 from workflows.inputs import parse_id
 from workflows.org.recipients import display_names
-from workflows.org.service import list_active_users
 from workflows.org.visibility import Viewer
 from workflows.visits.models import KINDS, PERIODS, VisitPlan
 from workflows.visits.periods import following
@@ -50,7 +48,7 @@ from workflows.visits.work_plans import (
 from workflows.visits.work_plans import list_work_plans as work_plans_of
 
 from .activities import KIND_LABELS
-from .choices import choices
+from .choices import choices, people_choices
 from .context import container
 from .forms import save, typed
 
@@ -247,13 +245,6 @@ def work_plan(plan_id: int) -> Any:
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def people_choices(session: Session, viewer: Viewer) -> list[tuple[str, str]]:
-    """Whom a manager may pick to see; nobody for a rep, who sees only their own."""
-    if not (viewer.is_manager or viewer.is_admin):
-        return []
-    return [(u.username, u.display_name) for u in list_active_users(session, viewer)]
 
 
 def _now() -> datetime:

@@ -25,8 +25,9 @@ from workflows.approvals.models import ApprovalDecision, ApprovalRound
 from workflows.contracts.models import Contract
 from workflows.org.recipients import display_names
 from workflows.org.visibility import Viewer
+from workflows.visits.periods import day_start
 
-from .contracts import DAY, MoneyFilter, share, utc_start
+from .contracts import DAY, MoneyFilter, share
 from .scope import ReportScope
 from .table import Column, Table
 
@@ -64,8 +65,8 @@ def _pairs(session: Session, viewer: Viewer, scope: ReportScope, f: MoneyFilter,
             .join(ApprovalRound, ApprovalRound.id == ApprovalDecision.round_id)
             .join(Contract, Contract.id == ApprovalRound.contract_id)
             .where(ApprovalDecision.reached_at.is_not(None),
-                   ApprovalDecision.decided_at >= utc_start(f.since, time_zone),
-                   ApprovalDecision.decided_at < utc_start(f.until + DAY, time_zone),
+                   ApprovalDecision.decided_at >= day_start(f.since, time_zone),
+                   ApprovalDecision.decided_at < day_start(f.until + DAY, time_zone),
                    scope.condition(viewer, Contract.owner))
             .cte("pairs").prefix_with("MATERIALIZED"))
 

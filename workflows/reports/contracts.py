@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import CTE, BigInteger, ColumnElement, and_, case, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
@@ -27,10 +26,11 @@ from workflows.activities.filters import one_of, period
 from workflows.catalog.models import Product
 from workflows.contracts.models import Contract, ContractLine
 from workflows.inputs import Checker
+from workflows.opportunities.queries import money_of_cents
 from workflows.org.models import OrgUnit, User
 from workflows.org.recipients import display_names
 from workflows.org.visibility import Viewer
-from workflows.visits.periods import first_day, following, on_calendar
+from workflows.visits.periods import day_start, first_day, following, on_calendar
 
 from .scope import Problems, ReportScope
 from .table import Column, Table
@@ -38,7 +38,6 @@ from .table import Column, Table
 BUCKETS = ("month", "quarter")
 SIGNED_BY = ("period", "product", "industry", "team", "rep")
 MAX_MONTHS = 60  # five years of months: more than that is no longer a table a person reads
-CENTS = Decimal("0.01")
 SHARE_PLACES = Decimal("0.0001")
 DAY = timedelta(days=1)
 CONTRACTS = Column("contracts", Phrase("Contracts"), "count")
@@ -111,19 +110,14 @@ def buckets(f: MoneyFilter) -> list[Bucket]:
     return found
 
 
-def utc_start(day: date, time_zone: str) -> datetime:
-    """The moment ``day`` starts in ``time_zone``, in UTC (how every time is stored)."""
-    return datetime.combine(day, time(), tzinfo=ZoneInfo(time_zone)).astimezone(UTC)
-
-
 def cents(column: Any) -> ColumnElement[int]:
     """A money column as the integer cents it is stored as, for exact sums in SQL."""
     return type_coerce(column, BigInteger())
 
 
 def money(value: Any) -> Decimal:
-    """Cents summed by the database (an int, or a Decimal from PostgreSQL) as an amount."""
-    return (Decimal(int(value or 0)) / 100).quantize(CENTS)
+    """Cents summed by the database (an int, a Decimal from PostgreSQL, None over no rows)."""
+    return money_of_cents(int(value or 0))
 
 
 def share(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
@@ -134,8 +128,8 @@ def signed_condition(f: MoneyFilter, time_zone: str) -> ColumnElement[bool]:
     """Active contracts whose signing day falls within the filter's days."""
     return and_(Contract.status == "active", or_(
         Contract.signed_on.between(f.since, f.until),
-        and_(Contract.signed_on.is_(None), Contract.activated_at >= utc_start(f.since, time_zone),
-             Contract.activated_at < utc_start(f.until + DAY, time_zone))))
+        and_(Contract.signed_on.is_(None), Contract.activated_at >= day_start(f.since, time_zone),
+             Contract.activated_at < day_start(f.until + DAY, time_zone))))
 
 
 def signed_contracts(viewer: Viewer, scope: ReportScope, f: MoneyFilter, time_zone: str) -> CTE:
@@ -143,7 +137,7 @@ def signed_contracts(viewer: Viewer, scope: ReportScope, f: MoneyFilter, time_zo
     of its period in :func:`buckets`, revenue and costs in cents."""
     periods = buckets(f)
     by_day = case(*((Contract.signed_on < b.after, i) for i, b in enumerate(periods)), else_=None)
-    by_moment = case(*((Contract.activated_at < utc_start(b.after, time_zone), i)
+    by_moment = case(*((Contract.activated_at < day_start(b.after, time_zone), i)
                        for i, b in enumerate(periods)), else_=None)
     costs = cents(Contract.sales_expense) + cents(Contract.cost_reserve) + cents(Contract.maintenance_reserve)
     return (select(Contract.id.label("id"), Contract.owner.label("owner"),

@@ -52,6 +52,9 @@ def preceding(span: str, day: date) -> date:
 
 def utc_bounds(first: date, after_last: date, time_zone: str) -> tuple[datetime, datetime]:
     """The moments the days ``first`` up to ``after_last`` (excluded) start and end, in UTC."""
-    zone = ZoneInfo(time_zone)
-    return (datetime.combine(first, time(), tzinfo=zone).astimezone(UTC),
-            datetime.combine(after_last, time(), tzinfo=zone).astimezone(UTC))
+    return day_start(first, time_zone), day_start(after_last, time_zone)
+
+
+def day_start(day: date, time_zone: str) -> datetime:
+    """The moment ``day`` starts in ``time_zone``, in UTC (how every time is stored)."""
+    return datetime.combine(day, time(), tzinfo=ZoneInfo(time_zone)).astimezone(UTC)

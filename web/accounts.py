@@ -140,10 +140,13 @@ def new() -> Any:
     with container().session_factory() as session:
         _fill_account_choices(session, viewer, form, None)
     if form.validate_on_submit():
-        created = save(form, lambda session: create_account(
-            session, viewer, AccountInput(**typed(form, AccountInput)), _now()).id)
+        def work(session: Session) -> int:
+            account_id = create_account(session, viewer, AccountInput(**typed(form, AccountInput)), _now()).id
+            _follow_up(session, [account_id])
+            return account_id
+
+        created = save(form, work)
         if created is not None:
-            _follow_up([created])
             flash(_("Account created."))
             return redirect(url_for("accounts.show", account_id=created))
     return render_template("accounts/form.html", form=form, account=None), 400 if form.is_submitted() else 200
@@ -209,10 +212,13 @@ def edit(account_id: int) -> Any:
         form = AccountForm(data=_as_text(account, AccountInput))
         _fill_account_choices(session, viewer, form, account)
     if form.validate_on_submit():
-        saved = save(form, lambda session: update_account(
-            session, viewer, account_id, AccountInput(**typed(form, AccountInput)), _now()).id)
+        def work(session: Session) -> int:
+            update_account(session, viewer, account_id, AccountInput(**typed(form, AccountInput)), _now())
+            _follow_up(session, [account_id])
+            return account_id
+
+        saved = save(form, work)
         if saved is not None:
-            _follow_up([account_id])
             flash(_("Changes saved."))
             return redirect(url_for("accounts.show", account_id=account_id))
     return render_template("accounts/form.html", form=form, account=account), \
@@ -302,11 +308,10 @@ def _account_options(session: Session, viewer: Viewer, current: Account) -> list
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _follow_up(account_ids: list[int]) -> None:
-    """Redo the follow-up cycles a saved change calls for now, so the account's page shows them."""
-    with container().uow() as uow:
-        follow_up_now(uow.session, container().engine, account_ids, _now())
-        uow.commit()
+def _follow_up(session: Session, account_ids: list[int]) -> None:
+    """Redo the follow-up cycles a change calls for in its own transaction, so the account's page
+    shows them (a cycle that cannot start is left to the sweep; the change stands)."""
+    follow_up_now(session, container().engine, account_ids, _now())
 
 
 def _now() -> datetime:

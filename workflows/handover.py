@@ -27,7 +27,7 @@ from workflows.audit import record
 from workflows.contracts.models import Contract
 from workflows.inputs import Checker, parse_id
 from workflows.keys import ACCOUNT, CONTRACT, LEAD, OPPORTUNITY, VISIT
-from workflows.leads.models import HELD, Lead, Pool
+from workflows.leads.models import HELD, Lead, Pool, Pooled
 from workflows.leads.pools import to_pool
 from workflows.opportunities.models import Opportunity
 from workflows.org.models import User
@@ -76,17 +76,15 @@ def hand_over(session: Session, engine: ProcessEngine, actor: Viewer, leaver_id:
         engine.update_data(session, instance_id, {"owner": new}, actor.username)
     for task_id in session.scalars(select(HumanTask.id).where(HumanTask.assignee == old)).all():
         engine.assign(session, task_id, new, actor.username)
-    for model in OWNED.values():
-        # An account's follow-up counts from its new owner's first day with it, as a lead's does.
-        reassigned = {"assigned_at": now, "followup_stale": True} if model is Account else {}
-        session.execute(update(model).where(model.owner == old).values(owner=new, **reassigned))
+    for model in OWNED.values():  # followed-up records count from the successor's first day
+        values = model.assignment(new, now) if issubclass(model, Pooled) else {"owner": new}
+        session.execute(update(model).where(model.owner == old).values(**values))
     leads = session.scalars(select(Lead).where(_open_lead(old))).all()
     for lead in leads:
         if pool is not None:
             to_pool(lead, pool, now)
         else:
-            lead.assign_to(new, now)
-            lead.assigned_via = "handover"
+            lead.give_to(new, now, "handover")
     session.execute(update(Lead).where(Lead.owner == old)  # converted and lost ones
                     .values(owner=new, assigned_via="handover"))
     session.execute(update(VisitPlan).where(_planned_visit(old)).values(owner=new, updated_at=now))

@@ -40,8 +40,8 @@ def assign(call: ServiceCall, now: datetime) -> dict[str, str | None]:
     rep = next_rep(call.session, team, method if method in METHODS else "round_robin")
     if rep is None:
         return {"owner": None, "reason": f"{team_name} has no active rep: the lead stays in its pool"}
-    lead.assign_to(rep, now)
-    lead.status, lead.team_unit_id, lead.assigned_via = "new", team.id, "rule"
+    lead.give_to(rep, now, "rule")
+    lead.status, lead.team_unit_id = "new", team.id
     return {"owner": rep, "reason": f"{method} in {team_name}"}
 
 

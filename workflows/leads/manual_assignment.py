@@ -54,8 +54,7 @@ def assign_leads(session: Session, viewer: Viewer, lead_ids: list[int], owner: s
             results.append(Assigned(lead_id, lead.name, Phrase("This lead is already %(status)s",
                                                                  status=lead.status)))
         else:
-            lead.assign_to(owner, now)
-            lead.assigned_via = "manager"
+            lead.give_to(owner, now, "manager")
             lead.status = "new" if lead.status == "pooled" else lead.status
             results.append(Assigned(lead_id, lead.name, None))
     session.flush()

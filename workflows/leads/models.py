@@ -11,7 +11,7 @@ lookups and fuzzy comparisons over a short candidate list, never a scan of all l
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -86,8 +86,13 @@ class Pooled:
 
     def assign_to(self, owner: str, now: datetime) -> None:
         """``owner`` works the record from ``now``: its follow-up counts from here."""
-        self.owner, self.assigned_at, self.updated_at = owner, now, now
-        self.reschedule_follow_up()
+        for column, value in self.assignment(owner, now).items():
+            setattr(self, column, value)
+
+    @classmethod
+    def assignment(cls, owner: str, now: datetime) -> dict[str, Any]:
+        """The columns ``assign_to`` sets, also for a bulk UPDATE giving many records to ``owner``."""
+        return {"owner": owner, "assigned_at": now, "updated_at": now, "followup_stale": True}
 
     def contacted(self, at: datetime) -> None:
         """A call, visit or meeting reached the record at ``at``: its follow-up counts from its
@@ -148,6 +153,16 @@ class Lead(Pooled, Base):
     # Asked not to be emailed or texted (the record's page, or an unsubscribe link): bulk sends skip it.
     email_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     sms_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    def give_to(self, owner: str, now: datetime, via: str) -> None:
+        """``owner`` works the lead from ``now``, given by ``via`` (one of ASSIGNED_VIA)."""
+        self.assign_to(owner, now)
+        self.assigned_via = via
+
+    def put_in_pool(self, pool_id: int, now: datetime) -> None:
+        """Back to a pool: nobody was given it any more."""
+        super().put_in_pool(pool_id, now)
+        self.assigned_via = None
 
     def contacted(self, at: datetime) -> None:
         """A call, visit or meeting reached the lead at ``at``: a new lead is being worked too."""

@@ -63,8 +63,8 @@ def claim_lead(session: Session, viewer: Viewer, lead_id: int, now: datetime,
     check_limits(session, viewer, pool, lead, held, LEAD_REFUSALS, now)
     warnings = _check_duplicates(session, viewer, lead)
     session.add(PoolClaim(pool_id=pool.id, lead_id=lead.id, username=viewer.username, claimed_at=now))
-    lead.assign_to(viewer.username, now)
-    lead.status, lead.assigned_via = "working", "pool"
+    lead.give_to(viewer.username, now, "pool")
+    lead.status = "working"
     session.flush()
     if noted is not None:
         noted.extend(warnings)
@@ -85,7 +85,7 @@ def release_lead(session: Session, viewer: Viewer, lead_id: int, pool_id: int, n
 def to_pool(lead: Lead, pool: Pool, now: datetime) -> Lead:
     """Put a lead in ``pool``, remembering who had it (release, recycling, a leaver's handover)."""
     lead.put_in_pool(pool.id, now)
-    lead.status, lead.assigned_via = "pooled", None
+    lead.status = "pooled"
     return lead
 
 

@@ -94,15 +94,21 @@ def test_a_filter_row_names_its_bad_value_beside_it_and_previews_nothing(login, 
     assert 'name="f1"' in page  # always one more row to add a filter
 
 
-@pytest.mark.parametrize("query", [
-    "object=<script>", "object=opportunities&page=-1&col=name", "object=opportunities&col=" + "x" * 5000,
-    "object=opportunities&g1=created_at&g1by=decade&chart=spiral", "object=opportunities&col=name&f0=amount&o0=between"
-    "&v0=99999999999999999999&w0=1", "object=leads&col=name&f0=created_at&o0=equals&v0=9999-12-31",
+@pytest.mark.parametrize(("query", "named"), [
+    ("object=<script>", ["object"]),
+    ("object=opportunities&col=" + "x" * 5000, ["col"]),
+    ("object=opportunities&g1=created_at&g1by=decade&chart=spiral", ["col", "g1by", "chart"]),
+    ("object=opportunities&col=name&f0=amount&o0=between&v0=99999999999999999999&w0=1", ["v0"]),
+    ("object=leads&col=name&f0=created_at&o0=equals&v0=9999-12-31", ["v0"]),
+    ("object=opportunities&page=-1&col=name", []),  # a page before the first is the first
 ])
-def test_bad_builder_queries_are_named_never_a_crash(login, deals, query):
+def test_bad_builder_queries_are_named_beside_their_field_and_nothing_is_previewed(login, deals, query, named):
     response = login("wang.fang").get(f"/reports/builder?{query}")
     assert response.status_code == 200
-    assert "<script>" not in response.text.split("<main>")[1]
+    page = response.text
+    assert "<script>" not in page.split("<main>")[1]
+    assert re.findall(r'data-problem="([^"]+)"', page) == named
+    assert ('class="report"' in page) == (not named)  # a preview only of a report that reads right
 
 
 def test_save_a_report_and_find_it_among_mine(login, deals):

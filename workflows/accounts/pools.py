@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from core.errors import Conflict
 from core.phrases import Phrase
-from workflows.dedupe import Duplicate, DuplicateBlocked, find_duplicates
+from workflows.dedupe import Duplicate
 from workflows.leads.models import Pool, PoolClaim
-from workflows.leads.pools import Refusals, check_limits, may_release_to
+from workflows.leads.pools import Refusals, check_limits, claim_duplicates, may_release_to
 from workflows.org.visibility import Viewer
 
 from .cadence import to_pool
@@ -47,7 +47,7 @@ def claim_account(session: Session, viewer: Viewer, account_id: int, now: dateti
     held = session.scalar(select(func.count()).select_from(Account).where(
         Account.owner == viewer.username)) or 0
     check_limits(session, viewer, pool, account, held, ACCOUNT_REFUSALS, now)
-    warnings = _check_duplicates(session, viewer, account)
+    warnings = claim_duplicates(session, viewer, "account", account)
     session.add(PoolClaim(pool_id=pool.id, account_id=account.id, username=viewer.username, claimed_at=now))
     account.assign_to(viewer.username, now)
     session.execute(update(Contact).where(Contact.account_id == account.id).values(owner=viewer.username))
@@ -69,12 +69,3 @@ def release_account(session: Session, viewer: Viewer, account_id: int, pool_id: 
     return account
 
 
-def _check_duplicates(session: Session, viewer: Viewer, account: Account) -> list[Duplicate]:
-    """The account rules on the values it keeps (its name is its company, as in a merge)."""
-    found = find_duplicates(session, "account", {"name": account.name, "company": account.name,
-                                                 "phone": account.phone, "address": account.address},
-                            exclude_id=account.id)
-    for duplicate in found:
-        if duplicate.action == "block" and duplicate.owner not in (None, viewer.username):
-            raise DuplicateBlocked(duplicate)
-    return found

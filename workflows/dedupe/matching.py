@@ -109,8 +109,9 @@ def check_duplicates(session: Session, object: str, values: Mapping[str, str],
 
 def duplicates_of(session: Session, object: str, record: Any) -> list[Duplicate]:
     """The records an existing one duplicates (never itself), by the values it keeps: what a
-    pool claim checks before a rep takes a lead."""
-    values = {name: str(getattr(record, name, "") or "") for name in SOURCES[object].fields}
+    pool claim checks before a rep takes a lead or an account."""
+    source = SOURCES[object]
+    values = {name: str(getattr(record, source.kept_as.get(name, name), "") or "") for name in source.fields}
     return find_duplicates(session, object, values, exclude_id=record.id)
 
 

@@ -12,7 +12,7 @@ second index in the pattern operator class, which serves ``LIKE 'xx%'`` in any c
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Index
@@ -46,6 +46,8 @@ class Source:
     model: type[Any]
     fields: Mapping[str, Stored]
     label: Callable[[Any], str]
+    # A matched field a record keeps under another attribute (an account's company is its name).
+    kept_as: Mapping[str, str] = field(default_factory=dict)
 
 
 SOURCES: dict[str, Source] = {
@@ -61,7 +63,7 @@ SOURCES: dict[str, Source] = {
         "company": Stored(Account.match_name, normalize_company),  # an account's name is its company
         "phone": Stored(Account.phone_e164, _phone),
         "address": Stored(Account.address, normalize_text, normalize_text, indexed=False),
-    }, lambda account: str(account.name)),
+    }, lambda account: str(account.name), kept_as={"company": "name"}),
     "contact": Source(Contact, {
         "name": Stored(Contact.match_name, normalize_text),
         "phone": Stored(Contact.phone_e164, _phone),

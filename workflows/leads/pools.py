@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -61,7 +62,7 @@ def claim_lead(session: Session, viewer: Viewer, lead_id: int, now: datetime,
     held = session.scalar(select(func.count()).select_from(Lead).where(
         Lead.owner == viewer.username, Lead.status.in_(HELD))) or 0
     check_limits(session, viewer, pool, lead, held, LEAD_REFUSALS, now)
-    warnings = _check_duplicates(session, viewer, lead)
+    warnings = claim_duplicates(session, viewer, "lead", lead)
     session.add(PoolClaim(pool_id=pool.id, lead_id=lead.id, username=viewer.username, claimed_at=now))
     lead.give_to(viewer.username, now, "pool")
     lead.status = "working"
@@ -126,8 +127,10 @@ def check_limits(session: Session, viewer: Viewer, pool: Pool, record: Pooled, h
         raise PermissionDenied(refusals.held(held))
 
 
-def _check_duplicates(session: Session, viewer: Viewer, lead: Lead) -> list[Duplicate]:
-    found = duplicates_of(session, "lead", lead)
+def claim_duplicates(session: Session, viewer: Viewer, kind: str, record: Any) -> list[Duplicate]:
+    """The duplicate rules on a record being claimed: a blocking match someone else works refuses
+    the claim (DuplicateBlocked); the rest are returned to be shown."""
+    found = duplicates_of(session, kind, record)
     for duplicate in found:
         if duplicate.action == "block" and duplicate.owner not in (None, viewer.username):
             raise DuplicateBlocked(duplicate)

@@ -28,7 +28,7 @@ from .errors import DefinitionNotFound, Problem
 from .forms import FormField, field_problems, parse_form_data
 from .models import ProcessDefinition, ProcessDraft
 from .parsing import BPMN_NS, NS
-from .specs import DMN_NAMESPACES
+from .specs import DMN_NAMESPACES, processes_to_deploy
 from .xmlsafe import MAX_FILE_BYTES, load_xml
 
 MAX_FILES = 20
@@ -298,15 +298,9 @@ def _process_name(roots: Mapping[str, etree._Element], key: str, sources: Mappin
 
 
 def _executable_key(roots: Mapping[str, etree._Element]) -> str | None:
-    """The executable process's id, else the only process's: other modelers leave it unmarked."""
-    ids: list[str] = []
-    for path in ("//bpmn:process[@isExecutable='true']/@id", "//bpmn:process/@id"):
-        for root in roots.values():
-            if etree.QName(root).namespace == BPMN_NS:
-                ids += root.xpath(path, namespaces=NS)
-        if ids:
-            return str(ids[0])
-    return None
+    """The executable process's id, else the first process's: other modelers leave it unmarked."""
+    found = processes_to_deploy(roots)
+    return str(found[0][1].get("id")) if found else None
 
 
 def _renamed(root: etree._Element, old_key: str, key: str, name: str) -> str:

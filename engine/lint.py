@@ -24,6 +24,7 @@ from .errors import Problem
 from .executable import CONDITIONAL_GATEWAYS, flow_elements, kind_of, local
 from .parsing import BPMN_NS, CAMUNDA_NS, is_wrapped, normalise_timer, split_list
 from .projection import role_name
+from .specs import processes_to_deploy
 from .validation import TIMER_FORMATS, timer_value_problem, unknown_service
 from .xmlsafe import MAX_FILE_BYTES, load_xml
 
@@ -65,10 +66,7 @@ def lint(roots: Mapping[str, etree._Element], services: Collection[str],
          roles: Collection[str]) -> list[Problem]:
     """The rules on each process to deploy (each process, while none is executable)."""
     problems: list[Problem] = []
-    processes = [(name, process) for name, root in roots.items()
-                 for process in root.iter(f"{{{BPMN_NS}}}process")]
-    executable = [(name, process) for name, process in processes if process.get("isExecutable") == "true"]
-    for filename, process in executable or processes:
+    for filename, process in processes_to_deploy(roots):
         problems += [Problem(message, node.get("id"), node.get("name") or None, filename, severity)
                      for node, message, severity in _process_findings(process, services, roles)]
     return problems

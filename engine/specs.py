@@ -109,19 +109,23 @@ def _executable_ids(roots: Mapping[str, etree._Element]) -> list[str]:
             for key in root.xpath("//bpmn:process[@isExecutable='true']/@id", namespaces=_NS)]
 
 
+def processes_to_deploy(roots: Mapping[str, etree._Element]) -> list[tuple[str, etree._Element]]:
+    """(file, process) for each executable process, or for every process while none is marked
+    executable (a diagram from another modeler): what the checks and a draft look at."""
+    processes = [(name, process) for name, root in roots.items()
+                 for process in root.iter(f"{{{BPMN_NS}}}process")]
+    return [(name, process) for name, process in processes if process.get("isExecutable") == "true"] \
+        or processes
+
+
 def _scan(roots: Mapping[str, etree._Element], problems: list[Problem]) -> set[str]:
-    """Report what the engine cannot run in each process to deploy (every process when none
-    is executable yet: a diagram from another modeler); the ids of those that cannot run."""
-    executable = set(_executable_ids(roots))
+    """Report what the engine cannot run in each process to deploy; the ids of those that cannot run."""
     blocked: set[str] = set()
-    for filename, root in roots.items():
-        for process in root.iter(f"{{{BPMN_NS}}}process"):
-            if executable and process.get("id") not in executable:
-                continue
-            found = unsupported(process, filename)
-            problems += found
-            if any(problem.blocking for problem in found):
-                blocked.add(process.get("id", ""))
+    for filename, process in processes_to_deploy(roots):
+        found = unsupported(process, filename)
+        problems += found
+        if any(problem.blocking for problem in found):
+            blocked.add(process.get("id", ""))
     return blocked
 
 
